@@ -1,0 +1,81 @@
+"""The application factory."""
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import realtime
+import storage
+from blueprints.api.chat import bp as api_chat_bp
+from blueprints.api.friends import bp as api_friends_bp
+from blueprints.api.groups import bp as api_groups_bp
+from blueprints.api.me import bp as api_me_bp
+from blueprints.auth.routes import bp as auth_bp
+from blueprints.chat.routes import bp as chat_bp
+from blueprints.errors import bp as errors_bp
+from blueprints.events.routes import bp as events_bp
+from blueprints.friends.routes import bp as friends_bp
+from blueprints.groups.routes import bp as groups_bp
+from blueprints.main.routes import bp as main_bp
+from blueprints.notifications.routes import bp as notifications_bp
+from blueprints.profile.routes import bp as profile_bp
+from commands.events import events_cli
+from commands.users import users_cli
+from config import configure
+from core.i18n import select_locale
+from extensions import api, babel, csrf, db, limiter, login, mail, migrate, talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build a Parley app. `config` overrides settings from config.py and the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
+                                x_proto=app.config["PROXY_COUNT"], x_host=app.config["PROXY_COUNT"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    login.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    talisman.init_app(
+        app,
+        force_https=False,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+    )
+    storage.init_app(app)
+    realtime.init_app(app)
+    api.init_app(app)
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(profile_bp)
+    app.register_blueprint(chat_bp)
+    app.register_blueprint(friends_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(events_bp)
+    for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp):
+        api.register_blueprint(api_bp)
+    app.register_blueprint(errors_bp)  # after the API, so its handlers answer every error
+    app.cli.add_command(users_cli)
+    app.cli.add_command(events_cli)
+    return app

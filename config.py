@@ -1,0 +1,160 @@
+"""Default settings. Every key can be overridden from the environment as FLASK_<KEY>."""
+import os
+import secrets
+from datetime import timedelta
+
+from core.database import database_url
+
+
+class Config:
+    """Defaults for a one-machine install; see README "Configuration"."""
+
+    # Generated into the instance folder on first run when not given.
+    SECRET_KEY: str | None = None
+    # True in production: Secure cookies, and an explicit SECRET_KEY is required.
+    PRODUCTION = False
+
+    # None means SQLite in the instance folder; DATABASE_URL overrides.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+
+    # Mail: with no MAIL_SERVER, mails are written to the log instead.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Parley <noreply@localhost>"
+    MAIL_TIMEOUT = 10  # seconds
+
+    # Hosts that mails may link to; None accepts any Host header (development).
+    TRUSTED_HOSTS: list[str] | None = None
+    # Number of proxies in front of the app setting X-Forwarded-For/-Proto.
+    PROXY_COUNT = 0
+
+    # Cookies and sessions.
+    SESSION_COOKIE_NAME = "parley_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)  # "remember me"
+    BROWSER_SESSION_LIFETIME = timedelta(days=2)  # without "remember me", server side
+    SESSION_TOUCH_INTERVAL = 60  # seconds between "last seen" writes
+
+    # Password hashing: argon2id (RFC 9106 §4, second recommended option).
+    ARGON2_TIME_COST = 3  # passes
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
+
+    # CSRF tokens live as long as the session, so a tab left open can still post.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in a before_request hook, Bearer tokens exempt
+
+    # Email codes.
+    CODE_TTL = 600  # seconds
+    CODE_MAX_ATTEMPTS = 5
+    CODE_RESEND_INTERVAL = 60  # seconds, per address and purpose
+
+    # Rate limits (Flask-Limiter notation).
+    RATELIMIT_STORAGE_URI: str | None = None  # memory:// or REDIS_URL
+    # Off: Flask-Limiter would put Retry-After (its window's end) on every limited response and
+    # overwrite the shorter wait of a refused code resend; the 429 handlers set it themselves.
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_KEY_PREFIX = "parley"
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
+    CODE_LIMIT_PER_ADDRESS = "20 per hour"
+
+    # Uploads.
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # bytes, whole request
+    AVATAR_MAX_BYTES = 5 * 1024 * 1024
+    AVATAR_SIZE = 256  # pixels, square
+    MAX_IMAGE_PIXELS = 40_000_000  # Pillow's decompression-bomb guard
+    UPLOAD_FOLDER: str | None = None  # None: <instance>/uploads
+    # Folder of the generated secret key, the default SQLite file and uploads; None: instance/.
+    INSTANCE_PATH: str | None = None
+
+    # Live delivery (Server-Sent Events and long-polling).
+    BROKER_CHANNEL = "parley:events"  # the Redis pub/sub channel (one per Parley site)
+    EVENT_HEARTBEAT = 15  # seconds between heartbeats (a comment line and a `ping` event)
+    EVENT_STREAM_MAX_AGE = 600  # seconds before a stream ends itself (less up to 10%); clients resume
+    EVENT_RETRY = 2000  # milliseconds, the SSE `retry:` a browser waits before reconnecting
+    EVENT_RETENTION_DAYS = 30  # `flask events prune` keeps this many days
+    EVENT_REPLAY_LIMIT = 1000  # events sent per replay batch
+    POLL_TIMEOUT = 25  # seconds a long-poll waits by default (at most POLL_TIMEOUT_MAX)
+    POLL_TIMEOUT_MAX = 30
+    CHAT_FORCE_LONG_POLL = False  # pages use long-polling only (for proxies that break streams)
+
+    # Messages.
+    MESSAGE_RATE_LIMIT = "30 per 10 seconds"  # sends per person (Flask-Limiter notation)
+
+    # Groups.
+    GROUP_MAX_MEMBERS = 500
+
+    # Languages.
+    LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # JSON API (flask-smorest).
+    API_TITLE = "Parley API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (for example production with a default SECRET_KEY)."""
+
+
+def _secret_key_file(instance_path: str) -> str:
+    """Return the key kept in `<instance>/secret_key`, creating it (mode 600) on first run."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def configure(app, overrides: dict | None = None) -> None:
+    """Load settings into `app.config`: defaults, then FLASK_* environment variables (values
+    parsed as JSON where they parse), DATABASE_URL and REDIS_URL, then `overrides`.
+
+    Raises ConfigError when PRODUCTION is on and SECRET_KEY was not given or is weak.
+    """
+    app.config.from_object(Config)
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    if overrides:
+        app.config.from_mapping(overrides)
+    if app.config["INSTANCE_PATH"]:
+        app.instance_path = os.path.abspath(app.config["INSTANCE_PATH"])
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    key = app.config.get("SECRET_KEY")
+    if app.config["PRODUCTION"]:
+        if not key or len(key) < 32 or key.lower() in WEAK_KEYS:
+            raise ConfigError(
+                "PRODUCTION is on but SECRET_KEY is missing or weak: set FLASK_SECRET_KEY to a "
+                "random value of at least 32 characters, the same on every host."
+            )
+        app.config["SESSION_COOKIE_SECURE"] = True
+    elif not key:
+        app.config["SECRET_KEY"] = _secret_key_file(app.instance_path)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
+    )
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"

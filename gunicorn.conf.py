@@ -1,0 +1,17 @@
+"""gunicorn settings for Parley: gevent workers (long-lived SSE streams need async workers)."""
+import multiprocessing
+import os
+
+bind = os.environ.get("PARLEY_BIND", "127.0.0.1:8000")
+worker_class = "gevent"
+# One worker by default: with SQLite and the in-process broker, every stream must share one
+# process. With REDIS_URL set, workers deliver to each other, so use every core.
+_default_workers = multiprocessing.cpu_count() * 2 if os.environ.get("REDIS_URL") else 1
+workers = int(os.environ.get("WEB_CONCURRENCY", _default_workers))
+worker_connections = int(os.environ.get("PARLEY_WORKER_CONNECTIONS", 20000))
+timeout = 30  # seconds without a worker heartbeat before it is restarted
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("PARLEY_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("PARLEY_LOG_LEVEL", "info")
