@@ -1,0 +1,1 @@
+"""Admin commands for the `flask` CLI."""

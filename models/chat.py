@@ -1,0 +1,85 @@
+"""Conversations (one per pair of friends, one per group) and their members."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.timeutil import utcnow
+from extensions import db
+from models.types import UTCDateTime
+
+
+class Conversation(db.Model):
+    """A direct conversation between two friends, or a group chat.
+
+    Direct conversations have `direct_key` "<lower user id>:<higher user id>". Groups have a
+    name, an owner, and optionally an `invite_code`; a dissolved group keeps its row (with
+    `dissolved_at`) so its history and event log stay consistent.
+    """
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # direct | group
+    name: Mapped[str | None] = mapped_column(String(50))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    direct_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    invite_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    dissolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="conversation")
+
+
+class Membership(db.Model):
+    """One stay of a person in a conversation: from the event that added them to the event
+    that removed them (None while they are a member). A person who rejoins gets a new row, so
+    replay can check membership as of each event."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        Index("ix_membership_user_id_conversation_id", "user_id", "conversation_id"),
+        Index(
+            "uq_membership_active", "conversation_id", "user_id", unique=True,
+            sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Event-id range of the stay: events of the conversation with joined_event_id <= id
+    # (and id <= left_event_id once left) are this person's.
+    joined_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    left_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The newest message this person has read here; unread counts follow it on every device.
+    last_read_message_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    conversation: Mapped[Conversation] = relationship(back_populates="memberships")
+
+
+class Message(db.Model):
+    """A message in a conversation, stored as the sender typed it (rendered escaped).
+
+    `client_id` is the UUID the sender's browser made for this send: the same one from the
+    same sender returns the stored message instead of a second copy. `event_id` is the id of
+    its message.created event, which also decides who may read it (membership as of that event).
+    """
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "client_id", name="uq_message_sender_id_client_id"),
+        Index("ix_message_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8), default="text")  # text (image, file to come)
+    body: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
