@@ -1,0 +1,103 @@
+"""Brokers carry committed events (and control messages) between worker processes.
+
+The database is the record; a broker only carries. Two implementations share one interface:
+`LocalBroker` (one process, no services) and `RedisBroker` (Redis pub/sub, any number of
+workers and hosts). Each worker runs exactly one `listen` loop, never one per stream.
+"""
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+import gevent
+from gevent.queue import Queue
+
+log = logging.getLogger("parley.realtime")
+CHANNEL = "parley:events"
+
+
+class Broker(Protocol):
+    """Carries opaque messages (bytes) from publishers to every worker's listener."""
+
+    def publish(self, message: bytes) -> None:
+        """Send `message` to every listener (at most once; order is not promised)."""
+
+    def listen(self, on_message: Callable[[bytes], None], on_reconnect: Callable[[], None]) -> None:
+        """Run forever (in a greenlet): call `on_message` for each message, and `on_reconnect`
+        after the subscription was lost and re-established (messages may have been missed)."""
+
+
+class LocalBroker:
+    """The in-process broker: a queue feeding this process's one listener."""
+
+    def __init__(self):
+        self._queue: Queue = Queue()
+        self._listening = False
+
+    def publish(self, message: bytes) -> None:
+        # Until a listener runs (no stream opened yet) there is nobody to carry to; the
+        # database keeps every event, so nothing is lost by dropping.
+        if self._listening:
+            self._queue.put(message)
+
+    def listen(self, on_message, on_reconnect) -> None:
+        self._listening = True
+        while True:
+            on_message(self._queue.get())
+
+
+class RedisBroker:
+    """Redis pub/sub on one channel. Publishing uses a pooled client; listening uses one
+    connection per worker, resubscribed by this loop itself after any error (redis-py does
+    not resubscribe reliably: redis/redis-py#1572), with `on_reconnect` to catch up."""
+
+    def __init__(self, url: str, channel: str = CHANNEL):
+        import redis
+
+        self._redis = redis
+        self.url = url
+        self.channel = channel
+        self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+    def publish(self, message: bytes) -> None:
+        try:
+            self._client.publish(self.channel, message)
+        except self._redis.RedisError as exc:
+            # Nothing is lost: every listener reads missed ids from the database.
+            log.warning("could not publish to Redis: %s", exc)
+
+    def listen(self, on_message, on_reconnect) -> None:
+        delay = 0.1
+        first = True
+        while True:
+            pubsub = None
+            try:
+                client = self._redis.Redis.from_url(self.url, socket_connect_timeout=5,
+                                                    health_check_interval=10)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.channel)
+                if not first:
+                    on_reconnect()
+                first, delay = False, 0.1
+                while True:
+                    item = pubsub.get_message(timeout=10.0)
+                    if item is not None and item["type"] == "message":
+                        on_message(item["data"])
+            except self._redis.RedisError as exc:
+                log.warning("Redis subscription lost (%s); retrying in %.1fs", exc, delay)
+                first = False
+                gevent.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                if pubsub is not None:
+                    try:
+                        pubsub.close()
+                    except self._redis.RedisError:
+                        pass
+
+
+def make_broker(redis_url: str | None, channel: str = CHANNEL) -> Broker:
+    """RedisBroker on `channel` when `redis_url` is set, else LocalBroker."""
+    return RedisBroker(redis_url, channel) if redis_url else LocalBroker()
+
+
+__all__ = ["Broker", "LocalBroker", "RedisBroker", "make_broker"]

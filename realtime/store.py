@@ -1,0 +1,82 @@
+"""The delivery layer's database reads: missed events for the hub, a person's stays and
+replay for a stream. Each opens and releases its own short session."""
+from sqlalchemy import func, or_, select
+
+from extensions import db
+from models import Event, EventCounter, EventRecipient, Membership
+from realtime.eventlog import events_for_user, last_event_id
+
+
+def event_dict(event: Event, user_ids: list[int]) -> dict:
+    """An event row with its audience, as the broker carries it."""
+    return {"id": event.id, "type": event.type, "data": event.data,
+            "created_at": event.created_at.isoformat(), "conversation_id": event.conversation_id,
+            "user_ids": user_ids}
+
+
+def read_events(after_id: int, until_id: int | None = None, limit: int = 1000) -> list[dict]:
+    """Committed events after `after_id` (up to `until_id`), with their audiences, in id order."""
+    try:
+        query = select(Event).where(Event.id > after_id).order_by(Event.id).limit(limit)
+        if until_id is not None:
+            query = query.where(Event.id <= until_id)
+        rows = db.session.scalars(query).all()
+        recipients: dict[int, list[int]] = {}
+        if rows:
+            for event_id, user_id in db.session.execute(
+                    select(EventRecipient.event_id, EventRecipient.user_id)
+                    .where(EventRecipient.event_id.in_([row.id for row in rows]))):
+                recipients.setdefault(event_id, []).append(user_id)
+        return [event_dict(row, recipients.get(row.id, [])) for row in rows]
+    finally:
+        db.session.remove()
+
+
+def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
+    """`user_id`'s stays in conversations that can still matter for events after `after_id`:
+    {conversation id: [[joined event id, left event id or None], ...]}."""
+    try:
+        rows = db.session.execute(
+            select(Membership.conversation_id, Membership.joined_event_id, Membership.left_event_id)
+            .where(Membership.user_id == user_id,
+                   or_(Membership.left_event_id.is_(None), Membership.left_event_id > after_id))
+        ).all()
+        stays: dict[int, list[list]] = {}
+        for conversation_id, joined, left in rows:
+            stays.setdefault(conversation_id, []).append([joined or 0, left])
+        return stays
+    finally:
+        db.session.remove()
+
+
+def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
+    """Events after `after_id` meant for `user_id` (as clients see them), and whether more
+    than `limit` wait. Membership is checked as of each event (eventlog.events_for_user)."""
+    try:
+        rows = events_for_user(user_id, after_id, limit + 1)
+        events = [{"id": e.id, "type": e.type, "data": e.data, "created_at": e.created_at.isoformat()}
+                  for e in rows[:limit]]
+        return events, len(rows) > limit
+    finally:
+        db.session.remove()
+
+
+def cursor_bounds() -> tuple[int, int]:
+    """(oldest, newest) valid cursors in one query: the id before the oldest event still kept
+    (0 when nothing was ever pruned) and the newest committed id."""
+    try:
+        first, newest = db.session.execute(
+            select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id)
+            .where(EventCounter.id == 1)).one()
+        return (first - 1 if first is not None else newest), newest
+    finally:
+        db.session.remove()
+
+
+def oldest_retained_id() -> int:
+    """The id before the oldest event still kept (0 when nothing was ever pruned)."""
+    return cursor_bounds()[0]
+
+
+__all__ = ["cursor_bounds", "event_dict", "last_event_id", "load_stays", "oldest_retained_id",
+           "read_events", "replay"]

@@ -1,0 +1,142 @@
+"""Serving a person's events: the Server-Sent Events stream and its long-polling twin.
+
+Opening follows shared/DELIVERY.md: register the stream with the hub (from then on it queues
+live events), load the person's memberships, replay `id > cursor` from the database with a
+short-lived session, release it, then drain the queue skipping ids already sent. Nothing here
+holds a database session or an app context while waiting.
+"""
+import time
+
+from flask import Flask
+from gevent.queue import Empty
+
+from realtime import store
+from realtime.hub import Hub, Stream, jittered, sse_frame
+
+HELLO_FRAME = b"event: hello\ndata: {}\n\n"
+RESET_FRAME = b'event: reset\ndata: {"reason": "cursor_too_old"}\n\n'
+
+
+class CursorTooOld(Exception):
+    """The cursor predates the oldest event kept (or is unknown): the client must reload."""
+
+
+def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
+    stream = hub.register(user_id, credential)
+    if user_id in hub.stays:  # another stream of theirs keeps the view current already
+        return stream
+    for _attempt in range(3):
+        loaded_after = hub.last_id
+        with app.app_context():
+            stays = store.load_stays(user_id, loaded_after)
+        if hub.install_stays(user_id, stays, loaded_after):
+            return stream
+    hub.close(stream)
+    raise RuntimeError("the hub moved on too fast to load memberships")
+
+
+def _check_cursor(app: Flask, hub: Hub, cursor: int) -> None:
+    with app.app_context():
+        oldest, newest = store.cursor_bounds()
+    if cursor < oldest or cursor > newest:
+        raise CursorTooOld()
+
+
+def _replay(app: Flask, user_id: int, cursor: int):
+    """Yield batches of events after `cursor` for `user_id` until none are left."""
+    limit = app.config["EVENT_REPLAY_LIMIT"]
+    while True:
+        with app.app_context():
+            events, more = store.replay(user_id, cursor, limit)
+        if events:
+            yield events
+            cursor = events[-1]["id"]
+        if not more:
+            return
+
+
+def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None):
+    """The body of GET /events: a generator of SSE bytes. `cursor` None starts at now."""
+    config = app.config
+    if cursor is None:  # start at "now", read before registering so nothing falls between
+        with app.app_context():
+            cursor = store.last_event_id()
+        fresh = True
+    else:
+        fresh = False
+    stream = _open(app, hub, user_id, credential)
+    try:
+        # Hello only once registered: a client that acts on it must see what its act records.
+        yield f"retry: {config['EVENT_RETRY']}\n: {' ' * 2048}\n\n".encode() + HELLO_FRAME
+        if not fresh:
+            try:
+                _check_cursor(app, hub, cursor)
+            except CursorTooOld:
+                yield RESET_FRAME
+                return
+        sent = cursor
+        for batch in _replay(app, user_id, cursor):
+            yield b"".join(sse_frame(event) for event in batch)
+            sent = batch[-1]["id"]
+        deadline = time.monotonic() + jittered(config["EVENT_STREAM_MAX_AGE"])
+        while not stream.closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                event_id, frame, _body = stream.queue.get(timeout=left)
+            except Empty:
+                return
+            if frame is None:
+                return
+            if event_id is not None:
+                if event_id <= sent:
+                    continue
+                sent = event_id
+            yield frame
+    finally:
+        hub.close(stream)
+
+
+def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeout: float) -> dict:
+    """GET /events/poll: events after `after` at once if any, else wait up to `timeout`
+    seconds for the next ones. Returns {"events": [...], "cursor": last id, "ephemeral":
+    [typing and presence, best effort]} or raises CursorTooOld."""
+    stream = _open(app, hub, user_id, credential)
+    try:
+        _check_cursor(app, hub, after)
+        with app.app_context():
+            events, _more = store.replay(user_id, after, app.config["EVENT_REPLAY_LIMIT"])
+        if events:
+            return {"events": events, "cursor": events[-1]["id"], "ephemeral": []}
+        deadline = time.monotonic() + timeout
+        collected: list[dict] = []
+        ephemeral: list[dict] = []
+        while not collected and not ephemeral and not stream.closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                item = stream.queue.get(timeout=left)
+            except Empty:
+                break
+            _take(item, after, collected, ephemeral)
+            while not stream.queue.empty():  # whatever else arrived with it
+                _take(stream.queue.get_nowait(), after, collected, ephemeral)
+        return {"events": collected, "cursor": collected[-1]["id"] if collected else after,
+                "ephemeral": ephemeral}
+    finally:
+        hub.close(stream)
+
+
+def _take(item, after: int, collected: list[dict], ephemeral: list[dict]) -> None:
+    event_id, _frame, body = item
+    if body is None:
+        return  # heartbeat or close
+    if event_id is None:
+        ephemeral.append(body)
+    elif event_id > max(after, collected[-1]["id"] if collected else 0):
+        collected.append(body)
+
+
+__all__ = ["CursorTooOld", "event_stream", "poll"]
