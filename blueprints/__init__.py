@@ -1,0 +1,1 @@
+"""Flask blueprints, one package per area of the site."""

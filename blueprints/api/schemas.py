@@ -1,0 +1,197 @@
+"""Marshmallow schemas of the JSON API."""
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
+from marshmallow import Schema, fields, validate
+
+
+class UserSchema(Schema):
+    """A person as others see them."""
+
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    nickname = fields.String(required=True)
+    avatar_url = fields.String(required=True)
+
+
+class MeSchema(UserSchema):
+    """The logged-in person, with their private fields."""
+
+    email = fields.String(required=True)
+    locale = fields.String(allow_none=True)
+    is_admin = fields.Boolean(required=True)
+
+
+# Every error answer has flask-smorest's shape: {code, status, message, errors?}; the
+# errors blueprint renders it for every 4xx and 5xx under /api.
+ErrorSchema = SmorestErrorSchema
+
+
+class SearchResultSchema(Schema):
+    """A person found by username, and where the viewer stands with them."""
+
+    user = fields.Nested(UserSchema, required=True)
+    relation = fields.String(required=True, metadata={
+        "enum": ["self", "friend", "request_sent", "request_received", "none"]})
+
+
+class SearchQuerySchema(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class FriendRequestSchema(Schema):
+    """A friend request as both sides see it."""
+
+    id = fields.Integer(required=True)
+    sender = fields.Nested(UserSchema, required=True)
+    receiver = fields.Nested(UserSchema, required=True)
+    reason = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "accepted", "rejected"]})
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class FriendRequestCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class FriendRequestResultSchema(Schema):
+    """What sending a request did: sent, updated (renewed) or accepted (they had asked you)."""
+
+    outcome = fields.String(required=True, metadata={"enum": ["sent", "updated", "accepted"]})
+    request = fields.Nested(FriendRequestSchema, required=True)
+
+
+class FriendRequestListQuerySchema(Schema):
+    direction = fields.String(load_default="received", validate=validate.OneOf(["received", "sent"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class FriendRequestPageSchema(Schema):
+    items = fields.List(fields.Nested(FriendRequestSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pending_received = fields.Integer(required=True)
+
+
+class FriendListSchema(Schema):
+    items = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class GroupSchema(Schema):
+    """A group as its members see it."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    owner_id = fields.Integer(allow_none=True, required=True)
+    member_count = fields.Integer(required=True)
+    last_activity_at = fields.String(required=True)
+
+
+class GroupListSchema(Schema):
+    items = fields.List(fields.Nested(GroupSchema), required=True)
+
+
+class MemberSchema(UserSchema):
+    joined_at = fields.String(required=True)
+    is_owner = fields.Boolean(required=True)
+
+
+class GroupDetailSchema(GroupSchema):
+    members = fields.List(fields.Nested(MemberSchema), required=True)
+    invite_url = fields.String(allow_none=True, metadata={"description": "Only shown to the owner."})
+
+
+class GroupCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=200))
+    member_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                             validate=validate.Length(max=1000))
+
+
+class GroupUpdateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class MembersAddSchema(Schema):
+    user_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=1000))
+
+
+class InviteSchema(Schema):
+    invite_url = fields.String(allow_none=True, required=True)
+
+
+class InviteUpdateSchema(Schema):
+    enabled = fields.Boolean(required=True, metadata={"description": "true creates or resets the link, false turns it off"})
+
+
+class JoinSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class MessageSchema(Schema):
+    """A message: `body` as typed, `html` rendered safe (escaped, links, emoji)."""
+
+    id = fields.Integer(required=True)
+    conversation_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    sender = fields.Nested(UserSchema, allow_none=True, required=True)
+    body = fields.String(required=True)
+    html = fields.String(required=True)
+    client_id = fields.String(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+
+
+class MessageCreateSchema(Schema):
+    body = fields.String(required=True)  # 1–5,000 characters, checked with a clear message
+    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class HistoryQuerySchema(Schema):
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class MessagePageSchema(Schema):
+    items = fields.List(fields.Nested(MessageSchema), required=True)
+    next_before = fields.Integer(allow_none=True, required=True,
+                                 metadata={"description": "Pass as `before` for older messages; null at the start."})
+
+
+class ReadSchema(Schema):
+    message_id = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class ReadStateSchema(Schema):
+    conversation_id = fields.Integer(required=True)
+    last_read_message_id = fields.Integer(required=True)
+    unread = fields.Integer(required=True)
+
+
+class LastMessageSchema(Schema):
+    id = fields.Integer(required=True)
+    preview = fields.String(required=True)
+    sender_id = fields.Integer(allow_none=True, required=True)
+    sender_nickname = fields.String(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+
+
+class ConversationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["direct", "group"]})
+    name = fields.String(allow_none=True, required=True)
+    peer = fields.Nested(UserSchema, allow_none=True, required=True)
+    last_message = fields.Nested(LastMessageSchema, allow_none=True, required=True)
+    last_activity_at = fields.String(required=True)
+    unread = fields.Integer(required=True)
+    last_read_message_id = fields.Integer(required=True)
+
+
+class ConversationListSchema(Schema):
+    items = fields.List(fields.Nested(ConversationSchema), required=True)
+    total_unread = fields.Integer(required=True)
+
+
+class PresenceSchema(Schema):
+    online = fields.List(fields.Integer(), required=True)
+    members = fields.Integer(required=True)

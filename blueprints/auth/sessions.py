@@ -1,0 +1,141 @@
+"""Server-side login sessions and personal access tokens, and the Flask-Login loaders."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, request, session, url_for
+from sqlalchemy import delete, select
+
+from blueprints.errors import wants_json
+from core.timeutil import utcnow
+from realtime.eventlog import send_after_commit
+from extensions import db, login
+from models import AccessToken, User, UserSession
+
+TOKEN_PREFIX = "pat_"
+
+
+def _sha256(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def bearer_token() -> str | None:
+    """Return the token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def start_session(user: User, remember: bool, user_agent: str, ip_address: str) -> str:
+    """Record a new login session for `user` and return its raw token (for the cookie only).
+
+    `remember` keeps it PERMANENT_SESSION_LIFETIME, otherwise BROWSER_SESSION_LIFETIME.
+    Adds to the database session; the caller commits.
+    """
+    raw = secrets.token_urlsafe(32)
+    lifetime = current_app.config[
+        "PERMANENT_SESSION_LIFETIME" if remember else "BROWSER_SESSION_LIFETIME"
+    ]
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            user=user,
+            token_hash=_sha256(raw),
+            user_agent=user_agent[:512],
+            ip_address=ip_address[:64],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return raw
+
+
+def current_session_id() -> int | None:
+    """Return the id of the UserSession behind this request's cookie, or None."""
+    raw = session.get("sid")
+    if not raw:
+        return None
+    return db.session.scalar(select(UserSession.id).where(UserSession.token_hash == _sha256(raw)))
+
+
+def _revoke_after_commit(token_hashes, kind: str) -> None:
+    # Open event streams opened with these credentials close once the change commits.
+    for token_hash in token_hashes:
+        send_after_commit({"kind": "revoke", "credential": f"{kind}:{token_hash}"})
+
+
+def end_session_by_token(raw: str) -> None:
+    """Delete the session whose raw token is `raw`; replaying its cookie then fails, and its
+    open event streams close. Caller commits."""
+    db.session.execute(delete(UserSession).where(UserSession.token_hash == _sha256(raw)))
+    _revoke_after_commit([_sha256(raw)], "session")
+
+
+def end_sessions(user_id: int, keep_id: int | None = None) -> int:
+    """Delete every session of `user_id` except `keep_id` (their open event streams close);
+    return how many ended. Caller commits."""
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_id is not None:
+        stmt = stmt.where(UserSession.id != keep_id)
+    hashes = db.session.scalars(stmt.returning(UserSession.token_hash)).all()
+    _revoke_after_commit(hashes, "session")
+    return len(hashes)
+
+
+def create_token(user: User, name: str) -> str:
+    """Create a personal access token named `name` for `user`; return the raw token (shown once)."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(AccessToken(user=user, name=name[:64], token_hash=_sha256(raw), hint=raw[:8]))
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    """Return the active user owning access token `raw`, noting its use, or None."""
+    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _sha256(raw)))
+    if token is None or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(
+        seconds=current_app.config["SESSION_TOUCH_INTERVAL"]
+    ):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+@login.user_loader
+def _load_user_from_session(user_id: str) -> User | None:
+    # The Flask session (a signed cookie) names the user and carries the session token; the
+    # server-side row decides whether that session is still alive.
+    if bearer_token() is not None:
+        return None  # a Bearer request is authenticated by its token alone
+    raw = session.get("sid")
+    if not raw:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _sha256(raw)))
+    now = utcnow()
+    if row is None or row.expires_at <= now or str(row.user_id) != user_id or not row.user.is_active:
+        session.clear()
+        return None
+    if now - row.last_seen_at > timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"]):
+        row.last_seen_at = now
+        row.ip_address = (request.remote_addr or "")[:64]
+        db.session.commit()
+    return row.user
+
+
+@login.request_loader
+def _load_user_from_request(req) -> User | None:
+    raw = bearer_token()
+    return user_for_token(raw) if raw else None
+
+
+@login.unauthorized_handler
+def _unauthorized():
+    # Pages send people to the login form; JSON callers and scripts get a plain 401.
+    if wants_json() or bearer_token() is not None:
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,227 @@
+"""Chat actions: send a message (idempotent by client id), read history by cursor, move the
+read position, count unread messages, list a person's conversations."""
+import re
+
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.chat.rendering import render_message
+from blueprints.friends.services import are_friends, user_brief
+from core.errors import DomainError, Forbidden, NotFound
+from core.timeutil import utcnow
+from extensions import db
+from models import Conversation, Membership, Message, User
+from realtime import online_among, publish_ephemeral
+from realtime.eventlog import record_event
+
+BODY_MAX = 5000
+HISTORY_MAX = 100
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _stays(user_id: int, conversation_id: int) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(
+        Membership.user_id == user_id, Membership.conversation_id == conversation_id)))
+
+
+def _visible(stays: list[Membership]):
+    # Messages whose event falls inside one of the person's stays.
+    return or_(*[and_(Message.event_id >= (stay.joined_event_id or 0),
+                      True if stay.left_event_id is None else Message.event_id <= stay.left_event_id)
+                 for stay in stays])
+
+
+def readable_conversation(user: User, conversation_id: int) -> tuple[Conversation, list[Membership]]:
+    """The conversation and `user`'s stays in it, if `user` may read it: a current member of
+    a group, or either person of a direct conversation (its history stays readable after the
+    friendship ends). NotFound otherwise."""
+    conversation = db.session.get(Conversation, conversation_id)
+    stays = _stays(user.id, conversation_id) if conversation else []
+    active = any(stay.left_at is None for stay in stays)
+    if conversation is None or not active or conversation.dissolved_at is not None:
+        raise NotFound(_("This conversation does not exist, or you are not in it."))
+    return conversation, stays
+
+
+def peer_of(conversation: Conversation, user_id: int) -> User | None:
+    """The other person of a direct conversation."""
+    low, high = (int(part) for part in conversation.direct_key.split(":"))
+    return db.session.get(User, high if low == user_id else low)
+
+
+def message_body(message: Message, sender: User | None) -> dict:
+    """A message as events and the API carry it, with its text rendered to safe HTML."""
+    return {"id": message.id, "conversation_id": message.conversation_id, "kind": message.kind,
+            "sender": user_brief(sender) if sender else None, "body": message.body,
+            "html": str(render_message(message.body)), "client_id": message.client_id,
+            "created_at": message.created_at.isoformat()}
+
+
+def message_bodies(messages: list[Message]) -> list[dict]:
+    """`message_body` of each message, their senders read in one query."""
+    ids = {m.sender_id for m in messages if m.sender_id}
+    senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return [message_body(m, senders.get(m.sender_id)) for m in messages]
+
+
+def clean_client_id(client_id: str | None) -> str | None:
+    """Return the client id in lower case; DomainError unless it is a UUID (or absent)."""
+    if client_id in (None, ""):
+        return None
+    if not isinstance(client_id, str) or not UUID_RE.fullmatch(client_id):
+        raise DomainError(_("client_id must be a UUID such as the browser's crypto.randomUUID() makes."),
+                          "client_id")
+    return client_id.lower()
+
+
+def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> tuple[Message, bool]:
+    """Store a text message from `sender` and record its message.created event.
+
+    Returns (message, created): a retried send with the same `client_id` returns the stored
+    message and False. Raises DomainError (empty, over 5,000 characters, bad client id),
+    NotFound (not in the conversation), Forbidden (a direct conversation with someone who is
+    no longer a friend).
+    """
+    client_id = clean_client_id(client_id)
+    if client_id:
+        existing = db.session.scalar(select(Message).where(Message.sender_id == sender.id,
+                                                           Message.client_id == client_id))
+        if existing is not None:
+            return existing, False
+    if not isinstance(body, str) or not body.strip():
+        raise DomainError(_("Type a message first."), "body")
+    if len(body) > BODY_MAX:
+        raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
+    conversation = _sendable(sender, conversation_id)
+    message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id)
+    db.session.add(message)
+    conversation.last_activity_at = utcnow()
+    try:
+        # The insert itself meets the unique index (it waits there for a racing twin to commit).
+        db.session.flush()
+        event = record_event("message.created", {"message": message_body(message, sender)},
+                             conversation_id=conversation.id)
+        event.stamp(message, "event_id")
+        db.session.commit()
+    except IntegrityError:
+        # The same client id raced itself (a double-clicked retry): the first one stored wins.
+        db.session.rollback()
+        existing = db.session.scalar(select(Message).where(Message.sender_id == sender.id,
+                                                           Message.client_id == client_id))
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def history(user: User, conversation_id: int, before: int | None, limit: int) -> tuple[list[Message], bool]:
+    """Messages `user` may see, newest first, older than message id `before` (if given); at
+    most `limit` (1–100); and whether older ones remain. NotFound for non-members."""
+    if not 1 <= limit <= HISTORY_MAX:
+        raise DomainError(_("limit must be between 1 and %(n)d.", n=HISTORY_MAX), "limit")
+    _conversation, stays = readable_conversation(user, conversation_id)
+    query = select(Message).where(Message.conversation_id == conversation_id, _visible(stays))
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def unread_count(user_id: int, stays: list[Membership], conversation_id: int, last_read: int) -> int:
+    """Messages from others after `last_read` that the person may see."""
+    return db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.conversation_id == conversation_id, Message.id > last_read,
+        or_(Message.sender_id.is_(None), Message.sender_id != user_id), _visible(stays)))
+
+
+def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
+    """Move `user`'s read position in the conversation forward to `message_id` (never back),
+    and tell their other devices. Returns {"conversation_id", "last_read_message_id", "unread"}."""
+    _conversation, stays = readable_conversation(user, conversation_id)
+    stay = next(s for s in stays if s.left_at is None)
+    newest = db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conversation_id)) or 0
+    position = min(message_id, newest)
+    moved = position > stay.last_read_message_id
+    if moved:
+        stay.last_read_message_id = position
+    state = {"conversation_id": conversation_id, "last_read_message_id": stay.last_read_message_id,
+             "unread": unread_count(user.id, stays, conversation_id, stay.last_read_message_id)}
+    if moved:
+        record_event("read.updated", state, user_ids=[user.id])
+    db.session.commit()
+    return state
+
+
+def list_conversations(user: User) -> list[dict]:
+    """`user`'s conversations, most recent activity first: name, avatar (the other person for
+    a direct conversation), last message preview and unread count."""
+    rows = db.session.execute(
+        select(Conversation, Membership)
+        .join(Membership, Membership.conversation_id == Conversation.id)
+        .where(Membership.user_id == user.id, Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    ).all()
+    all_stays: dict[int, list[Membership]] = {}
+    for one in db.session.scalars(select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.conversation_id.in_([conversation.id for conversation, _stay in rows]))):
+        all_stays.setdefault(one.conversation_id, []).append(one)
+    result = []
+    for conversation, stay in rows:
+        stays = all_stays[conversation.id]
+        last = db.session.scalar(select(Message).where(Message.conversation_id == conversation.id, _visible(stays))
+                                 .order_by(Message.id.desc()).limit(1))
+        item = {"id": conversation.id, "kind": conversation.kind, "name": conversation.name,
+                "peer": None, "last_message": None, "last_activity_at": conversation.last_activity_at.isoformat(),
+                "unread": unread_count(user.id, stays, conversation.id, stay.last_read_message_id),
+                "last_read_message_id": stay.last_read_message_id}
+        if conversation.kind == "direct":
+            peer = peer_of(conversation, user.id)
+            item["peer"] = user_brief(peer) if peer else None
+            item["name"] = peer.nickname if peer else None
+        if last is not None:
+            sender = db.session.get(User, last.sender_id) if last.sender_id else None
+            item["last_message"] = {"id": last.id, "preview": last.body[:120],
+                                    "sender_id": last.sender_id,
+                                    "sender_nickname": sender.nickname if sender else None,
+                                    "created_at": last.created_at.isoformat()}
+        result.append(item)
+    return result
+
+
+def _sendable(user: User, conversation_id: int) -> Conversation:
+    conversation, _stays_ = readable_conversation(user, conversation_id)
+    if conversation.kind == "direct":
+        peer = peer_of(conversation, user.id)
+        if peer is None or not are_friends(user.id, peer.id):
+            raise Forbidden(_("You can only send messages to your friends. Add them again to chat."))
+    return conversation
+
+
+def announce_typing(user: User, conversation_id: int) -> None:
+    """Tell the conversation's other members, live and without storing it, that `user` is
+    typing. Raises NotFound or Forbidden as sending would."""
+    conversation = _sendable(user, conversation_id)
+    publish_ephemeral({"kind": "typing", "conversation_id": conversation.id, "user": user_brief(user)})
+
+
+def online_members(user: User, conversation_id: int) -> dict:
+    """Who of the conversation's members is online now: {"online": [ids], "members": n}."""
+    readable_conversation(user, conversation_id)
+    member_ids = db.session.scalars(select(Membership.user_id).where(
+        Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()
+    return {"online": online_among(member_ids), "members": len(member_ids)}
+
+
+def total_unread(user_id: int) -> int:
+    """Unread messages from others over all of the person's current conversations (one query)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Message)
+        .join(Membership, and_(Membership.conversation_id == Message.conversation_id,
+                               Membership.user_id == user_id, Membership.left_at.is_(None)))
+        .where(Message.id > Membership.last_read_message_id,
+               or_(Message.sender_id.is_(None), Message.sender_id != user_id),
+               Message.event_id >= func.coalesce(Membership.joined_event_id, 0))
+    ) or 0

@@ -1,0 +1,136 @@
+"""Friendly error pages, and JSON error bodies for requests that want JSON."""
+import logging
+import time
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask.globals import request_ctx
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.errors import DomainError, TooManyRequests
+from extensions import db, limiter
+
+bp = Blueprint("errors", __name__)
+log = logging.getLogger("parley.errors")
+
+
+def wants_json() -> bool:
+    """True for API paths, and for requests that prefer JSON over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("That request could not be understood"),
+        401: _("Please log in"),
+        403: _("You may not do that"),
+        404: _("Page not found"),
+        405: _("That action is not allowed here"),
+        409: _("That clashes with something that changed"),
+        413: _("That is too large"),
+        422: _("Some of what you sent is not valid"),
+        429: _("Too many tries"),
+        500: _("Something went wrong on our side"),
+        503: _("Temporarily unavailable"),
+    }
+
+
+def _default_message(code: int) -> str:
+    return {
+        400: _("Please check what you entered and try again."),
+        401: _("Log in to see this page."),
+        403: _("Your account does not have access to this."),
+        404: _("The page you asked for does not exist, or you cannot see it."),
+        405: _("Go back and use the page's own buttons."),
+        413: _("The upload is larger than allowed."),
+        422: _("Some fields are not valid: see the errors beside them."),
+        429: _("Please wait a little and try again."),
+        500: _("We have been told about it. Please try again in a moment."),
+        503: _("Please try again in a minute."),
+    }.get(code, _("Please try again."))
+
+
+def error_response(code: int, message: str | None, errors=None, headers=None):
+    """Answer with status `code`: JSON {code, status, message[, errors]} or the HTML error page."""
+    title = _titles().get(code, _("Error"))
+    message = message or _default_message(code)
+    if wants_json():
+        body = {"code": code, "status": title, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    elif request_ctx.url_adapter is None:
+        # A Host outside TRUSTED_HOSTS leaves no URL adapter, so the page's links cannot be built.
+        response = Response(f"{title}\n\n{message}\n", mimetype="text/plain")
+    else:
+        response = render_template("errors/error.html", code=code, title=title, message=message)
+    return response, code, headers or {}
+
+
+def _http_message(exc: HTTPException) -> str | None:
+    # Our own abort(code, "message") calls carry a sentence meant for people; Werkzeug's
+    # stock descriptions are replaced by translated ones.
+    if exc.description and exc.description != type(exc).description:
+        return str(exc.description)
+    return None
+
+
+@bp.app_errorhandler(HTTPException)
+def handle_http_exception(exc: HTTPException):
+    if exc.code and exc.code >= 500:
+        db.session.rollback()
+    data = getattr(exc, "data", None) or {}
+    headers = dict(exc.get_headers()) if exc.code == 405 else {}
+    headers.pop("Content-Type", None)
+    if exc.code == 429:
+        retry = _retry_after()
+        if retry is None:
+            return error_response(429, None, headers=headers)
+        message = _("Too many tries. Please wait %(n)d seconds and try again.", n=retry)
+        return error_response(429, message, headers={**headers, "Retry-After": str(retry)})
+    return error_response(exc.code or 500, _http_message(exc), _field_errors(data.get("messages")), headers)
+
+
+def _retry_after() -> int | None:
+    # Flask-Limiter's RateLimitExceeded names the limit, not the wait; the breached window does.
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit else None
+
+
+def _field_errors(messages):
+    # webargs groups errors by location ({"json": {"name": [...]}}); callers want them by field.
+    if not isinstance(messages, dict):
+        return messages
+    flat = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+@bp.app_errorhandler(CSRFError)
+def handle_csrf_error(exc: CSRFError):
+    return error_response(400, _("This form has expired or was sent from another site. "
+                                 "Reload the page and try again."))
+
+
+@bp.app_errorhandler(DomainError)
+def handle_domain_error(exc: DomainError):
+    db.session.rollback()
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+    errors = {exc.field: [exc.message]} if exc.field else None
+    return error_response(exc.status, exc.message, errors, headers)
+
+
+@bp.app_errorhandler(InternalServerError)
+def handle_server_error(exc: InternalServerError):
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path,
+                  exc_info=exc.original_exception or exc)
+    return error_response(500, None)

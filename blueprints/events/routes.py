@@ -1,0 +1,83 @@
+"""GET /events and GET /events/poll: a person's durable events after a cursor, then live."""
+import hashlib
+
+from flask import Response, abort, current_app, jsonify, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.auth.sessions import bearer_token
+from blueprints.events import bp
+from extensions import db
+from realtime import hub
+from realtime.streaming import CursorTooOld, event_stream, poll
+
+MAX_CURSOR = 2**63 - 1
+
+
+def _credential() -> str:
+    """What authenticated this request, so revoking it can close the stream."""
+    raw = bearer_token()
+    if raw:
+        return "token:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "session:" + hashlib.sha256((session.get("sid") or "").encode()).hexdigest()
+
+
+def _person() -> int:
+    # A stream for someone not logged in is a plain 401 (never a redirect the EventSource
+    # would follow and retry forever).
+    if not current_user.is_authenticated:
+        abort(401, _("Log in to receive events."))
+    return current_user.id
+
+
+def _cursor(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    # ASCII only: str.isdigit() also accepts "²" (which int() refuses: a 500) and "٣".
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_CURSOR:
+        abort(400, _("%(name)s must be a whole number of 0 or more.", name=name))
+    return int(value)
+
+
+@bp.route("/events")
+def stream():
+    """Server-Sent Events: replay after `Last-Event-ID` (or `last_event_id`), then live."""
+    user_id = _person()
+    cursor = _cursor(request.headers.get("Last-Event-ID"), "Last-Event-ID")
+    if cursor is None:
+        cursor = _cursor(request.args.get("last_event_id"), "last_event_id")
+    app = current_app._get_current_object()
+    body = event_stream(app, hub(), user_id, _credential(), cursor)
+    return Response(body, mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache, no-transform",
+        "X-Accel-Buffering": "no",
+    })
+
+
+@bp.route("/events/poll")
+def long_poll():
+    """Long-polling: events after `after` at once, or wait up to `timeout` seconds."""
+    user_id = _person()
+    after = _cursor(request.args.get("after"), "after")
+    if after is None:
+        abort(400, _("Give the cursor as after=<event id>."))
+    config = current_app.config
+    raw_timeout = request.args.get("timeout")
+    timeout = config["POLL_TIMEOUT"]
+    if raw_timeout not in (None, ""):
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            abort(400, _("timeout must be a number of seconds."))
+        if not 0 <= timeout <= config["POLL_TIMEOUT_MAX"]:
+            abort(400, _("timeout must be between 0 and %(n)d seconds.", n=config["POLL_TIMEOUT_MAX"]))
+    app = current_app._get_current_object()
+    credential = _credential()
+    db.session.remove()  # wait without holding a database connection
+    try:
+        result = poll(app, hub(), user_id, credential, after, timeout)
+    except CursorTooOld:
+        return jsonify({"reset": True, "events": [], "cursor": after}), 409
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,38 @@
+"""The notifications page: two lists, received and sent friend requests, newest first."""
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from blueprints.friends import services
+from blueprints.notifications import bp
+
+PER_PAGE = 20
+
+
+def _page(name: str) -> int:
+    try:
+        return max(1, int(request.args.get(name, 1)))
+    except ValueError:
+        abort(400, "The page number must be a whole number.")
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    """Received requests (with Accept and Reject while pending) and sent requests."""
+    received_page, sent_page = _page("received_page"), _page("sent_page")
+    received, received_total = services.list_requests(current_user, "received", received_page, PER_PAGE)
+    sent, sent_total = services.list_requests(current_user, "sent", sent_page, PER_PAGE)
+    return render_template(
+        "notifications/index.html",
+        received=received, received_total=received_total, received_page=received_page,
+        sent=sent, sent_total=sent_total, sent_page=sent_page, per_page=PER_PAGE,
+        status_label=services.status_label,
+    )
+
+
+@bp.app_context_processor
+def pending_requests() -> dict:
+    """The count of friend requests waiting for the person's answer, for the navigation."""
+    if current_user and current_user.is_authenticated:
+        return {"pending_requests": services.pending_count(current_user.id)}
+    return {"pending_requests": 0}

@@ -1,0 +1,58 @@
+"""Forms of the profile page; each has a prefix so several can share the page."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from blueprints.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+_required = DataRequired(message=_l("This field is required."))
+
+
+class NicknameForm(FlaskForm):
+    nickname = StringField(_l("Nickname"), validators=[_required, Length(max=32)],
+                           render_kw={"maxlength": 32})
+    submit = SubmitField(_l("Save nickname"))
+
+
+class AvatarForm(FlaskForm):
+    file = FileField(_l("Image (PNG, JPEG, GIF or WebP, at most 5 MB)"),
+                     validators=[FileRequired(message=_l("Choose an image file."))],
+                     render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"})
+    submit = SubmitField(_l("Upload avatar"))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("New email"), validators=[_required, Length(max=254)])
+    code = StringField(
+        _l("Code from the email"),
+        validators=[Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code is 6 digits."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6},
+    )
+    send_code = SubmitField(_l("Send code"))
+    submit = SubmitField(_l("Change email"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[_required, Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"),
+                                 validators=[_required, Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+                                 render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[], validate_choice=True)
+    submit = SubmitField(_l("Save language"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[_required, Length(max=64)],
+                       render_kw={"maxlength": 64})
+    submit = SubmitField(_l("Create token"))
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (log out a device, revoke a token): carries the CSRF token."""
