@@ -1,0 +1,105 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real server on a free port.
+
+Chromium comes from Debian's `chromium` package (.ci/run installs it); Playwright never
+downloads a browser here. Without /usr/bin/chromium these tests skip, except under CI=true,
+where they fail.
+"""
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
+from tests.smtp import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but Debian's chromium is not installed (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    """The app served by a threaded WSGI server on 127.0.0.1:<free port>."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(mailbox, tmp_path):
+    # The pages do not depend on the database backend; one (SQLite) keeps browser tests quick.
+    app = make_app((f"sqlite:///{tmp_path / 'live.sqlite3'}", {}), mailbox, tmp_path)
+    with LiveServer(app) as server:
+        yield server
+
+
+@contextmanager
+def page_factory(browser, base_url: str):
+    """A function making Pages on `base_url`, each in a fresh browser context (its own
+    cookies), English UI; every context is closed afterwards."""
+    contexts = []
+
+    def factory():
+        context = browser.new_context(base_url=base_url, locale="en-US",
+                                      viewport={"width": 1280, "height": 860})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield factory
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page() -> a Page in a fresh browser context on the threaded test server."""
+    with page_factory(browser, live_server.url) as factory:
+        yield factory
+
+
+def screenshot(page, name: str) -> None:
+    """Save a screenshot of `page` as test-artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str, password: str) -> None:
+    """Log in through the login page."""
+    page.goto("/login")
+    page.fill("#login", username)
+    page.fill("#password", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/")
