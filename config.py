@@ -68,8 +68,12 @@ class Config:
     CODE_LIMIT_PER_ADDRESS = "20 per hour"
 
     # Uploads.
-    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # bytes, whole request
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # bytes, whole request (above FILE_MAX_BYTES)
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
+    IMAGE_MAX_BYTES = 10 * 1024 * 1024  # an image sent in chat
+    FILE_MAX_BYTES = 50 * 1024 * 1024  # any other file sent in chat
+    UPLOAD_QUOTA_BYTES = 1024 * 1024 * 1024  # per person: what they have sent and not recalled
+    THUMBNAIL_SIZE = 320  # pixels, the box a chat thumbnail fits in
     AVATAR_SIZE = 256  # pixels, square
     MAX_IMAGE_PIXELS = 40_000_000  # Pillow's decompression-bomb guard
     UPLOAD_FOLDER: str | None = None  # None: <instance>/uploads
@@ -89,6 +93,8 @@ class Config:
 
     # Messages.
     MESSAGE_RATE_LIMIT = "30 per 10 seconds"  # sends per person (Flask-Limiter notation)
+    RECALL_WINDOW = 120  # seconds after sending during which the sender can recall a message
+    FAVORITES_PER_PAGE = 20
 
     # Groups.
     GROUP_MAX_MEMBERS = 500

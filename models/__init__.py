@@ -1,10 +1,11 @@
 """Parley's SQLAlchemy models, split by domain; importing this package registers them all."""
-from models.chat import Conversation, Membership, Message
+from models.chat import Attachment, Conversation, Membership, Message
 from models.event import Event, EventCounter, EventRecipient
+from models.favorite import Favorite
 from models.social import FriendRequest, Friendship
 from models.user import AccessToken, EmailCode, User, UserSession
 
 __all__ = [
-    "AccessToken", "Conversation", "EmailCode", "Event", "EventCounter", "EventRecipient",
-    "FriendRequest", "Friendship", "Membership", "Message", "User", "UserSession",
+    "AccessToken", "Attachment", "Conversation", "EmailCode", "Event", "EventCounter", "EventRecipient",
+    "Favorite", "FriendRequest", "Friendship", "Membership", "Message", "User", "UserSession",
 ]

@@ -78,8 +78,42 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(8), default="text")  # text (image, file to come)
-    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8), default="text")  # text | image | file
+    body: Mapped[str] = mapped_column(Text)  # the text, or an attachment's caption ("" for none)
     client_id: Mapped[str | None] = mapped_column(String(36))
     event_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the sender took the message back: its text and attachment are no longer shown
+    # in the conversation (favorites keep their own copy).
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    attachment: Mapped["Attachment | None"] = relationship(back_populates="message", uselist=False)
+
+
+class Attachment(db.Model):
+    """The image or file of a message of kind image or file.
+
+    `public_id` is the random id in its URLs (144 bits, URL-safe base64), never a path or a
+    counter. `name` is the original file name as sent (cleaned of control characters and
+    path separators; shown and used in Content-Disposition, never on disk). Bytes live in the
+    blob store: `blob_key` is what is served (for an image, re-encoded without metadata),
+    `thumbnail_key` a small WebP for the chat view. `mime` is sniffed from the bytes.
+    """
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"), unique=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # image | file
+    name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes served
+    blob_key: Mapped[str] = mapped_column(String(64), index=True)
+    thumbnail_key: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    message: Mapped[Message | None] = relationship(back_populates="attachment")

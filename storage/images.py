@@ -1,6 +1,7 @@
 """Checks on uploaded images: type sniffed from the bytes, decoded by Pillow, re-encoded clean."""
 import io
 import warnings
+from typing import NamedTuple
 
 import magic
 from flask import current_app
@@ -18,18 +19,19 @@ def sniff(data: bytes) -> str:
     return magic.from_buffer(data[:4096], mime=True)
 
 
-def open_image(data: bytes) -> Image.Image:
+def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
     """Decode `data` as a PNG, JPEG, GIF or WebP image and return it, fully loaded.
 
     The type is sniffed from the bytes and must agree with what Pillow decodes. Pillow's
-    decompression-bomb guard is on (MAX_IMAGE_PIXELS pixels; its warning is an error here).
-    Raises DomainError(field="file") for anything else, a corrupt file or a bomb.
+    decompression-bomb guard is on (`max_pixels`, default the app's MAX_IMAGE_PIXELS; its
+    warning is an error here). Raises DomainError(field="file") for anything else, a corrupt
+    file or a bomb.
     """
     mime = sniff(data)
     expected = IMAGE_TYPES.get(mime)
     if expected is None:
         raise DomainError(_("This file is not a PNG, JPEG, GIF or WebP image."), "file")
-    Image.MAX_IMAGE_PIXELS = current_app.config["MAX_IMAGE_PIXELS"]
+    Image.MAX_IMAGE_PIXELS = max_pixels or current_app.config["MAX_IMAGE_PIXELS"]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -68,3 +70,61 @@ def square_png(image: Image.Image, size: int) -> bytes:
     # it can carry megabytes of anything).
     image.save(out, format="PNG", optimize=True, icc_profile=None)
     return out.getvalue()
+
+
+class CleanImage(NamedTuple):
+    """An uploaded image made safe to share: `data` re-encoded in its own format with no
+    metadata (EXIF, GPS, XMP, comments, ICC), `mime` its type, `width`×`height` in pixels,
+    and `thumbnail` a WebP that fits in the thumbnail box."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    thumbnail: bytes
+
+
+# Frame timing and transparency survive a re-save of an animation; nothing else in `info` does.
+_ANIMATION_KEYS = ("duration", "loop", "transparency", "background", "disposal")
+
+
+def _fresh(image: Image.Image) -> Image.Image:
+    """`image` upright, in sRGB and RGB(A), as a new image that carries no metadata at all."""
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info
+    image = _to_srgb(image.convert("RGBA" if has_alpha else "RGB"))
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
+def clean_image(data: bytes, thumbnail_size: int, max_pixels: int) -> CleanImage:
+    """Check and clean an uploaded image (PNG, JPEG, GIF or WebP).
+
+    `thumbnail_size` is the thumbnail box in pixels, `max_pixels` the decompression-bomb
+    limit. Still images are decoded, turned upright (EXIF orientation), converted to sRGB and
+    re-encoded from bare pixels; animations (GIF, animated WebP) keep their frames and timing
+    but lose every other metadata field. Raises DomainError as `open_image` does. Pure
+    computation with no app context, so it can run in a worker thread.
+    """
+    image = open_image(data, max_pixels)
+    fmt = image.format
+    mime = Image.MIME[fmt]
+    out = io.BytesIO()
+    if fmt == "GIF" or getattr(image, "is_animated", False):
+        image.info = {key: value for key, value in image.info.items() if key in _ANIMATION_KEYS}
+        options = {"exif": b"", "xmp": b""} if fmt == "WEBP" else {}
+        image.save(out, format=fmt, save_all=True, **options)
+        image.seek(0)
+    else:
+        clean = _fresh(image)
+        if fmt == "JPEG":
+            clean.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
+        elif fmt == "WEBP":
+            clean.save(out, format="WEBP", quality=90, method=4)
+        else:
+            clean.save(out, format="PNG", compress_level=6)
+    width, height = Image.open(io.BytesIO(out.getvalue())).size  # upright, as served
+    thumb = _fresh(image.convert("RGBA") if image.mode == "P" else image)
+    thumb.thumbnail((thumbnail_size, thumbnail_size), Image.Resampling.LANCZOS)
+    small = io.BytesIO()
+    thumb.save(small, format="WEBP", quality=80, method=4)
+    return CleanImage(out.getvalue(), mime, width, height, small.getvalue())

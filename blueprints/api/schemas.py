@@ -1,6 +1,8 @@
 """Marshmallow schemas of the JSON API."""
 from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
-from marshmallow import Schema, fields, validate
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 
 class UserSchema(Schema):
@@ -129,17 +131,87 @@ class JoinSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class AttachmentSchema(Schema):
+    """The image or file of a message. `url` serves the bytes to those who may see them."""
+
+    id = fields.String(required=True, metadata={"description": "Random, at least 128 bits"})
+    kind = fields.String(required=True, metadata={"enum": ["image", "file"]})
+    name = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "Bytes"})
+    mime = fields.String(required=True, metadata={"description": "Sniffed from the bytes"})
+    width = fields.Integer(allow_none=True, required=True)
+    height = fields.Integer(allow_none=True, required=True)
+    url = fields.String(required=True)
+    thumbnail_url = fields.String(allow_none=True, required=True)
+
+
 class MessageSchema(Schema):
-    """A message: `body` as typed, `html` rendered safe (escaped, links, emoji)."""
+    """A message: `body` as typed (a caption for an image or file), `html` rendered safe
+    (escaped, links, emoji). A recalled message has empty text and no attachment."""
 
     id = fields.Integer(required=True)
     conversation_id = fields.Integer(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
     sender = fields.Nested(UserSchema, allow_none=True, required=True)
     body = fields.String(required=True)
     html = fields.String(required=True)
+    attachment = fields.Nested(AttachmentSchema, allow_none=True, required=True)
+    recalled = fields.Boolean(required=True)
     client_id = fields.String(allow_none=True, required=True)
     created_at = fields.String(required=True)
+
+
+class FileUpload(Upload):
+    """A file part of a multipart body (a text part of the same name is refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Attach a file (a file part named `file`).")
+        return value
+
+
+class AttachmentCreateSchema(Schema):
+    """An attachment upload (multipart/form-data): the file and optional text parts."""
+
+    file = FileUpload(required=True)
+    caption = fields.String(load_default="", validate=validate.Length(max=5000))
+    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class FavoriteSchema(Schema):
+    """A favorited message, from the copy kept when it was favorited."""
+
+    id = fields.Integer(required=True)
+    message_id = fields.Integer(allow_none=True, required=True)
+    conversation_id = fields.Integer(allow_none=True, required=True)
+    conversation_name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
+    body = fields.String(required=True)
+    html = fields.String(required=True)
+    sender = fields.Nested(UserSchema, allow_none=True, required=True)
+    sender_nickname = fields.String(required=True)
+    attachment = fields.Nested(AttachmentSchema, allow_none=True, required=True)
+    sent_at = fields.String(required=True)
+    created_at = fields.String(required=True)
+    chat_url = fields.String(allow_none=True, required=True,
+                             metadata={"description": "The message in its chat, while you can still see it there"})
+
+
+class FavoriteCreateSchema(Schema):
+    message_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+
+
+class FavoriteQuerySchema(Schema):
+    type = fields.String(load_default="all", validate=validate.OneOf(["all", "text", "image", "file"]))
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class FavoritePageSchema(Schema):
+    items = fields.List(fields.Nested(FavoriteSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
 
 
 class MessageCreateSchema(Schema):

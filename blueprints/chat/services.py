@@ -1,18 +1,20 @@
-"""Chat actions: send a message (idempotent by client id), read history by cursor, move the
-read position, count unread messages, list a person's conversations."""
+"""Chat actions: send a message (idempotent by client id), recall it, read history by
+cursor, move the read position, count unread messages, list a person's conversations."""
 import re
+from datetime import timedelta
 
-
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from blueprints.chat.rendering import render_message
 from blueprints.friends.services import are_friends, user_brief
 from core.errors import DomainError, Forbidden, NotFound
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, Membership, Message, User
+from models import Attachment, Conversation, Membership, Message, User
 from realtime import online_among, publish_ephemeral
 from realtime.eventlog import record_event
 
@@ -51,11 +53,26 @@ def peer_of(conversation: Conversation, user_id: int) -> User | None:
     return db.session.get(User, high if low == user_id else low)
 
 
+def attachment_body(attachment: Attachment) -> dict:
+    """An attachment as messages carry it: kind, name, size (bytes), sniffed type, pixel
+    size of an image, and the URLs of its bytes and (for an image) its thumbnail."""
+    url = f"/attachments/{attachment.public_id}"
+    return {"id": attachment.public_id, "kind": attachment.kind, "name": attachment.name,
+            "size": attachment.size, "mime": attachment.mime, "width": attachment.width,
+            "height": attachment.height, "url": url,
+            "thumbnail_url": f"{url}/thumbnail" if attachment.thumbnail_key else None}
+
+
 def message_body(message: Message, sender: User | None) -> dict:
-    """A message as events and the API carry it, with its text rendered to safe HTML."""
+    """A message as events and the API carry it: its text (or caption) as typed and rendered
+    to safe HTML, its attachment, and `recalled` (then text and attachment are empty)."""
+    recalled = message.recalled_at is not None
+    attachment = None if recalled or message.attachment is None else attachment_body(message.attachment)
+    body = "" if recalled else message.body
     return {"id": message.id, "conversation_id": message.conversation_id, "kind": message.kind,
-            "sender": user_brief(sender) if sender else None, "body": message.body,
-            "html": str(render_message(message.body)), "client_id": message.client_id,
+            "sender": user_brief(sender) if sender else None, "body": body,
+            "html": str(render_message(body)) if body else "", "attachment": attachment,
+            "recalled": recalled, "client_id": message.client_id,
             "created_at": message.created_at.isoformat()}
 
 
@@ -64,6 +81,36 @@ def message_bodies(messages: list[Message]) -> list[dict]:
     ids = {m.sender_id for m in messages if m.sender_id}
     senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     return [message_body(m, senders.get(m.sender_id)) for m in messages]
+
+
+def preview(message: Message) -> str:
+    """A one-line summary of a message for the conversation list (at most 120 characters)."""
+    if message.recalled_at is not None:
+        return _("[Recalled]")
+    if message.kind == "image":
+        return (_("[Image]") + " " + message.body)[:120].strip()
+    if message.kind == "file":
+        name = message.attachment.name if message.attachment else ""
+        return (_("[File]") + " " + name)[:120]
+    return message.body[:120]
+
+
+def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
+    """The message `sender_id` already sent with `client_id`, if any."""
+    return db.session.scalar(select(Message).where(Message.sender_id == sender_id,
+                                                   Message.client_id == client_id))
+
+
+def can_see(user: User, message: Message) -> bool:
+    """True when `user` may read `message` in its conversation now: they are in the
+    conversation and the message falls within one of their stays."""
+    try:
+        _conversation, stays = readable_conversation(user, message.conversation_id)
+    except NotFound:
+        return False
+    return any((stay.joined_event_id or 0) <= (message.event_id or 0)
+               and (stay.left_event_id is None or (message.event_id or 0) <= stay.left_event_id)
+               for stay in stays)
 
 
 def clean_client_id(client_id: str | None) -> str | None:
@@ -86,15 +133,14 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
     """
     client_id = clean_client_id(client_id)
     if client_id:
-        existing = db.session.scalar(select(Message).where(Message.sender_id == sender.id,
-                                                           Message.client_id == client_id))
+        existing = sent_with_client_id(sender.id, client_id)
         if existing is not None:
             return existing, False
     if not isinstance(body, str) or not body.strip():
         raise DomainError(_("Type a message first."), "body")
     if len(body) > BODY_MAX:
         raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
-    conversation = _sendable(sender, conversation_id)
+    conversation = sendable_conversation(sender, conversation_id)
     message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id)
     db.session.add(message)
     conversation.last_activity_at = utcnow()
@@ -108,12 +154,34 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
     except IntegrityError:
         # The same client id raced itself (a double-clicked retry): the first one stored wins.
         db.session.rollback()
-        existing = db.session.scalar(select(Message).where(Message.sender_id == sender.id,
-                                                           Message.client_id == client_id))
+        existing = sent_with_client_id(sender.id, client_id) if client_id else None
         if existing is None:
             raise
         return existing, False
     return message, True
+
+
+def recall_message(user: User, message_id: int) -> Message:
+    """Take back a message `user` sent at most RECALL_WINDOW seconds ago: its text and
+    attachment disappear from the conversation for everyone (a message.recalled event);
+    favorites keep their own copy. Recalling twice is harmless. Raises NotFound (not a
+    message the person can see), Forbidden (someone else's, or too old)."""
+    message = db.session.get(Message, message_id)
+    if message is None or not can_see(user, message):
+        raise NotFound(_("This message does not exist, or you cannot see it."))
+    if message.sender_id != user.id:
+        raise Forbidden(_("You can only recall your own messages."))
+    if message.recalled_at is not None:
+        return message
+    window = current_app.config["RECALL_WINDOW"]
+    if utcnow() - message.created_at > timedelta(seconds=window):
+        raise Forbidden(_("Messages can only be recalled within %(n)d minutes of sending.", n=max(1, window // 60)))
+    message.recalled_at = utcnow()
+    message.body = ""
+    record_event("message.recalled", {"conversation_id": message.conversation_id, "message_id": message.id},
+                 conversation_id=message.conversation_id)
+    db.session.commit()
+    return message
 
 
 def history(user: User, conversation_id: int, before: int | None, limit: int) -> tuple[list[Message], bool]:
@@ -122,7 +190,8 @@ def history(user: User, conversation_id: int, before: int | None, limit: int) ->
     if not 1 <= limit <= HISTORY_MAX:
         raise DomainError(_("limit must be between 1 and %(n)d.", n=HISTORY_MAX), "limit")
     _conversation, stays = readable_conversation(user, conversation_id)
-    query = select(Message).where(Message.conversation_id == conversation_id, _visible(stays))
+    query = (select(Message).options(selectinload(Message.attachment))
+             .where(Message.conversation_id == conversation_id, _visible(stays)))
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
@@ -183,7 +252,7 @@ def list_conversations(user: User) -> list[dict]:
             item["name"] = peer.nickname if peer else None
         if last is not None:
             sender = db.session.get(User, last.sender_id) if last.sender_id else None
-            item["last_message"] = {"id": last.id, "preview": last.body[:120],
+            item["last_message"] = {"id": last.id, "preview": preview(last),
                                     "sender_id": last.sender_id,
                                     "sender_nickname": sender.nickname if sender else None,
                                     "created_at": last.created_at.isoformat()}
@@ -191,7 +260,9 @@ def list_conversations(user: User) -> list[dict]:
     return result
 
 
-def _sendable(user: User, conversation_id: int) -> Conversation:
+def sendable_conversation(user: User, conversation_id: int) -> Conversation:
+    """The conversation if `user` may send in it: a member, and in a direct conversation
+    still a friend of the other person. Raises NotFound or Forbidden."""
     conversation, _stays_ = readable_conversation(user, conversation_id)
     if conversation.kind == "direct":
         peer = peer_of(conversation, user.id)
@@ -203,7 +274,7 @@ def _sendable(user: User, conversation_id: int) -> Conversation:
 def announce_typing(user: User, conversation_id: int) -> None:
     """Tell the conversation's other members, live and without storing it, that `user` is
     typing. Raises NotFound or Forbidden as sending would."""
-    conversation = _sendable(user, conversation_id)
+    conversation = sendable_conversation(user, conversation_id)
     publish_ephemeral({"kind": "typing", "conversation_id": conversation.id, "user": user_brief(user)})
 
 

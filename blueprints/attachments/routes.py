@@ -1,0 +1,58 @@
+"""Attachment downloads: only to those who may see them, never rendered as a page."""
+from flask import Response, abort, request
+from flask_login import current_user, login_required
+from werkzeug.wsgi import wrap_file
+
+from blueprints.attachments import bp, services
+from blueprints.attachments.names import content_disposition
+from extensions import talisman
+from storage import blob_store
+from storage.images import IMAGE_TYPES
+
+# Nothing an attachment contains may run or load anything, even if a browser sniffs it.
+LOCKED_DOWN = {"content_security_policy": {"default-src": "'none'"}}
+CACHE = "private, max-age=86400"  # the bytes behind an id never change; only its viewers do
+
+
+def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Response:
+    store = blob_store()
+    try:
+        handle = store.open(key)
+    except FileNotFoundError:
+        abort(404)
+    size = store.size(key)
+    response = Response(wrap_file(request.environ, handle), mimetype=mime, direct_passthrough=True)
+    response.content_length = size
+    response.headers["Content-Disposition"] = content_disposition(disposition, name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = CACHE
+    response.set_etag(key)
+    response.last_modified = last_modified
+    # Answers If-None-Match / If-Modified-Since with 304 and Range / If-Range with 206 or 416
+    # (RFC 9110 sections 13 and 14), reading only the bytes asked for.
+    return response.make_conditional(request, accept_ranges=True, complete_length=size)
+
+
+@bp.route("/attachments/<public_id>")
+@login_required
+@talisman(**LOCKED_DOWN)
+def download(public_id: str):
+    """An attachment's bytes. PNG, JPEG, GIF and WebP images open in the browser (unless
+    `?download=1`); everything else is a download of type application/octet-stream."""
+    attachment = services.viewable_attachment(current_user, public_id)
+    inline = attachment.kind == "image" and attachment.mime in IMAGE_TYPES and not request.args.get("download")
+    mime = attachment.mime if attachment.kind == "image" and attachment.mime in IMAGE_TYPES else "application/octet-stream"
+    return _send(attachment.blob_key, mime, "inline" if inline else "attachment", attachment.name,
+                 attachment.created_at)
+
+
+@bp.route("/attachments/<public_id>/thumbnail")
+@login_required
+@talisman(**LOCKED_DOWN)
+def thumbnail(public_id: str):
+    """An image attachment's thumbnail (WebP); 404 for files."""
+    attachment = services.viewable_attachment(current_user, public_id)
+    if not attachment.thumbnail_key:
+        abort(404)
+    return _send(attachment.thumbnail_key, "image/webp", "inline", attachment.name + ".webp",
+                 attachment.created_at)

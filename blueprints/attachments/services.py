@@ -1,0 +1,173 @@
+"""Attachment actions: send an image or file as a message, find one a person may see, and
+count a person's storage."""
+import secrets
+import time
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.attachments.names import clean_file_name
+from blueprints.chat import services as chat
+from core.blocking import offload
+from core.errors import DomainError, NotFound, PayloadTooLarge
+from core.timeutil import utcnow
+from extensions import db
+from models import Attachment, Favorite, Message, User
+from realtime.eventlog import record_event
+from storage import blob_store
+from storage.images import IMAGE_TYPES, clean_image, sniff
+
+SNIFF_BYTES = 64 * 1024  # what libmagic reads; enough for Office and archive formats
+
+
+def _megabytes(limit: int) -> int:
+    return max(1, limit // (1024 * 1024))
+
+
+def _size_of(upload: BinaryIO) -> int:
+    upload.seek(0, 2)
+    size = upload.tell()
+    upload.seek(0)
+    return size
+
+
+def storage_used(user_id: int) -> int:
+    """Bytes of attachments `user_id` has sent that still count against their quota (those
+    of recalled messages no longer do)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0))
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None))) or 0
+
+
+def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filename: str | None,
+                    caption: str = "", client_id: str | None = None) -> tuple[Message, bool]:
+    """Send `upload` (a seekable binary file) as a message of kind image or file.
+
+    The type is sniffed from the bytes (libmagic), never taken from `filename` or the
+    browser. A PNG, JPEG, GIF or WebP that Pillow decodes within the pixel limit becomes an
+    image: re-encoded without metadata, with a thumbnail. Anything else, including an image
+    that fails those checks, is a file, served only as a download. `caption` is optional
+    text (up to 5,000 characters). Limits (bytes): IMAGE_MAX_BYTES, FILE_MAX_BYTES and the
+    sender's UPLOAD_QUOTA_BYTES.
+
+    Returns (message, created) as `send_message` does (a retried `client_id` returns the
+    stored message). Raises PayloadTooLarge (a limit), DomainError (empty file, caption, bad
+    client id), NotFound, Forbidden (as sending text would).
+    """
+    config = current_app.config
+    client_id = chat.clean_client_id(client_id)
+    if client_id:
+        existing = chat.sent_with_client_id(sender.id, client_id)
+        if existing is not None:
+            return existing, False
+    caption = caption or ""
+    if not isinstance(caption, str) or len(caption) > chat.BODY_MAX:
+        raise DomainError(_("A caption can be at most %(n)d characters.", n=chat.BODY_MAX), "caption")
+    conversation = chat.sendable_conversation(sender, conversation_id)
+    size = _size_of(upload)
+    if size == 0:
+        raise DomainError(_("This file is empty."), "file")
+    if size > config["FILE_MAX_BYTES"]:
+        raise PayloadTooLarge(_("Files can be at most %(n)d MB.", n=_megabytes(config["FILE_MAX_BYTES"])), "file")
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    mime = sniff(head)
+    store = blob_store()
+    image = None
+    if mime in IMAGE_TYPES:
+        if size > config["IMAGE_MAX_BYTES"]:
+            raise PayloadTooLarge(_("Images can be at most %(n)d MB. Send it as a smaller picture.",
+                                    n=_megabytes(config["IMAGE_MAX_BYTES"])), "file")
+        try:
+            image = offload(clean_image, upload.read(), config["THUMBNAIL_SIZE"], config["MAX_IMAGE_PIXELS"])
+        except DomainError:
+            image = None  # damaged, a bomb, or not what it claims: it goes out as a plain file
+        upload.seek(0)
+    stored_size = len(image.data) if image else size
+    quota = config["UPLOAD_QUOTA_BYTES"]
+    if storage_used(sender.id) + stored_size > quota:
+        raise PayloadTooLarge(_("Your storage is full (%(n)d MB). Recall some files to make room.",
+                                n=_megabytes(quota)), "file")
+    if image is not None:
+        attachment = Attachment(kind="image", mime=image.mime, size=len(image.data),
+                                blob_key=store.put(image.data), thumbnail_key=store.put(image.thumbnail),
+                                width=image.width, height=image.height)
+    else:
+        key, stored = store.put_file(upload)
+        attachment = Attachment(kind="file", mime=mime, size=stored, blob_key=key)
+    attachment.public_id = secrets.token_urlsafe(18)  # 144 random bits
+    attachment.name = clean_file_name(filename)
+    attachment.uploader_id = sender.id
+    message = Message(conversation_id=conversation.id, sender_id=sender.id, kind=attachment.kind,
+                      body=caption, client_id=client_id)
+    message.attachment = attachment
+    db.session.add(message)
+    conversation.last_activity_at = utcnow()
+    try:
+        db.session.flush()
+        event = record_event("message.created", {"message": chat.message_body(message, sender)},
+                             conversation_id=conversation.id)
+        event.stamp(message, "event_id")
+        db.session.commit()
+    except IntegrityError:
+        # The same client id raced itself; the stored bytes are shared or swept by cleanup.
+        db.session.rollback()
+        existing = chat.sent_with_client_id(sender.id, client_id) if client_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def viewable_attachment(user: User, public_id: str) -> Attachment:
+    """The attachment `public_id` if `user` may see it: its message is visible to them in
+    the conversation (and not recalled), or they favorited it. NotFound otherwise, the same
+    answer as for an id that does not exist."""
+    attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
+    if attachment is not None:
+        message = attachment.message
+        if message is not None and message.recalled_at is None and chat.can_see(user, message):
+            return attachment
+        if db.session.scalar(select(exists().where(Favorite.user_id == user.id,
+                                                   Favorite.attachment_id == attachment.id))):
+            return attachment
+    raise NotFound(_("This file does not exist, or you cannot see it."))
+
+
+def referenced_keys() -> set[str]:
+    """Blob keys something still refers to: avatars, attachments of messages not recalled,
+    and attachments kept by a favorite."""
+    keys = set(db.session.scalars(select(User.avatar_key).where(User.avatar_key.is_not(None))))
+    favorited = select(Favorite.attachment_id).where(Favorite.attachment_id.is_not(None))
+    live = (select(Attachment.blob_key, Attachment.thumbnail_key)
+            .outerjoin(Message, Message.id == Attachment.message_id)
+            .where((Message.id.is_not(None) & Message.recalled_at.is_(None)) | Attachment.id.in_(favorited)))
+    for blob_key, thumbnail_key in db.session.execute(live):
+        keys.add(blob_key)
+        if thumbnail_key:
+            keys.add(thumbnail_key)
+    return keys
+
+
+def clean_up_blobs(min_age: float, dry_run: bool = False) -> tuple[int, int]:
+    """Remove stored bytes nothing refers to (see `referenced_keys`) and unfinished writes,
+    sparing anything modified less than `min_age` seconds ago (an upload whose message is
+    not committed yet). Returns (blobs removed, bytes freed); with `dry_run`, what would be."""
+    store = blob_store()
+    keep = referenced_keys()
+    cutoff = time.time() - min_age
+    count = freed = 0
+    for blob in list(store.blobs()):
+        if blob.key in keep or blob.mtime > cutoff:
+            continue
+        if not dry_run:
+            store.delete(blob.key)
+        count += 1
+        freed += blob.size
+    if not dry_run:
+        freed += store.sweep_temporary(min_age)
+    return count, freed

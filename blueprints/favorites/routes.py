@@ -1,0 +1,32 @@
+"""The favorites page: favorites by type, with search and pages; remove one."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.favorites import bp, services
+from core.views import safe_next
+
+TABS = ("all", "text", "image", "file")
+
+
+@bp.route("/favorites")
+@login_required
+def index():
+    """Favorites newest first; `type` (all, text, image, file), `q` (text and file names),
+    `page` from 1."""
+    kind = request.args.get("type", "all")
+    q = request.args.get("q", "")[:100]
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = current_app.config["FAVORITES_PER_PAGE"]
+    favorites, total = services.list_favorites(current_user, kind, q, max(1, page), per_page)
+    return render_template("favorites/index.html", favorites=list(zip(services.favorite_bodies(current_user, favorites), favorites)),
+                           total=total, page=max(1, page), per_page=per_page, kind=kind, q=q, tabs=TABS)
+
+
+@bp.route("/favorites/<int:favorite_id>/remove", methods=["POST"])
+@login_required
+def remove(favorite_id: int):
+    """Remove a favorite, then go back to the page it was removed from."""
+    services.remove_favorite(current_user, favorite_id)
+    flash(_("Removed from your favorites."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("favorites.index")))
