@@ -28,6 +28,7 @@ from commands.uploads import uploads_cli
 from commands.users import users_cli
 from config import configure
 from core.i18n import select_locale
+from core.routing import IdConverter
 from extensions import api, babel, csrf, db, limiter, login, mail, migrate, talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -45,6 +46,8 @@ CONTENT_SECURITY_POLICY = {
 def create_app(config: dict | None = None) -> Flask:
     """Build a Parley app. `config` overrides settings from config.py and the environment."""
     app = Flask(__name__, instance_relative_config=True)
+    # Before any blueprint adds a rule: every <int:...> in a URL is an id, bounded by IdConverter.
+    app.url_map.converters["int"] = IdConverter
     configure(app, config)
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],

@@ -4,7 +4,8 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from tests.helpers import login_client, make_friends, make_user
+from core.routing import ID_MAX
+from tests.helpers import assert_error, login_client, make_friends, make_user, quick_client
 
 
 @pytest.fixture
@@ -58,3 +59,37 @@ def test_answers_carry_the_documented_fields(app, spec):
             assert body["items"] and set(schemas[item_name]["required"]) <= set(body["items"][0])
     me = client.get("/api/v1/me").get_json()
     assert set(schemas["Me"]["required"]) <= set(me)
+
+
+def test_every_id_in_a_path_is_bounded_by_the_id_range(spec):
+    for path, operations in spec["paths"].items():
+        for parameter in operations.get("parameters", []):
+            if parameter["in"] == "path" and parameter["schema"]["type"] == "integer":
+                assert parameter["schema"]["maximum"] == ID_MAX, f"{path} {parameter['name']}"
+
+
+@pytest.mark.parametrize("huge", [ID_MAX + 1, 2**63, 10**30])
+def test_ids_no_row_can_have_are_not_found_not_a_database_error(app, huge):
+    # Found by the fuzzer: past 2**31 PostgreSQL refused the query ("integer out of range")
+    # and past 2**63 SQLite could not bind the number, both answering 500.
+    make_user(app, "alice")
+    client, headers = quick_client(app, "alice")
+    for method, path in (("GET", f"/api/v1/groups/{huge}"),
+                         ("POST", f"/api/v1/friend-requests/{huge}/accept"),
+                         ("DELETE", f"/api/v1/friends/{huge}"),
+                         ("GET", f"/api/v1/conversations/{huge}/messages"),
+                         ("POST", f"/api/v1/conversations/{huge}/typing")):
+        assert_error(client.open(path, method=method, headers=headers), 404)
+
+
+def test_ids_in_bodies_and_queries_beyond_the_id_range_name_the_field(app):
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    direct = make_friends(app, alice, bob)
+    client, headers = quick_client(app, "alice")
+    huge = ID_MAX + 1
+    assert_error(client.post("/api/v1/groups", json={"name": "Hikers", "member_ids": [huge]}, headers=headers),
+                 422, "member_ids")
+    assert_error(client.get(f"/api/v1/conversations/{direct}/messages", query_string={"before": huge},
+                            headers=headers), 422, "before")
+    assert_error(client.post(f"/api/v1/conversations/{direct}/read", json={"message_id": 2**63}, headers=headers),
+                 422, "message_id")

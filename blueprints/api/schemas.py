@@ -4,6 +4,12 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
+from core.routing import ID_MAX
+
+# Any id a request names, bounded as the paths' ids are: a larger number can name no row and
+# would fail the database query instead.
+ID_RANGE = validate.Range(min=0, max=ID_MAX)
+
 
 class UserSchema(Schema):
     """A person as others see them."""
@@ -107,7 +113,7 @@ class GroupDetailSchema(GroupSchema):
 
 class GroupCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(max=200))
-    member_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    member_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
                              validate=validate.Length(max=1000))
 
 
@@ -116,7 +122,8 @@ class GroupUpdateSchema(Schema):
 
 
 class MembersAddSchema(Schema):
-    user_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=1000))
+    user_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), required=True,
+                           validate=validate.Length(min=1, max=1000))
 
 
 class InviteSchema(Schema):
@@ -198,7 +205,7 @@ class FavoriteSchema(Schema):
 
 
 class FavoriteCreateSchema(Schema):
-    message_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    message_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
 
 
 class FavoriteQuerySchema(Schema):
@@ -220,7 +227,7 @@ class MessageCreateSchema(Schema):
 
 
 class HistoryQuerySchema(Schema):
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
 
@@ -231,7 +238,7 @@ class MessagePageSchema(Schema):
 
 
 class ReadSchema(Schema):
-    message_id = fields.Integer(required=True, validate=validate.Range(min=0))
+    message_id = fields.Integer(required=True, validate=ID_RANGE)
 
 
 class ReadStateSchema(Schema):
