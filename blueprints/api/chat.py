@@ -7,6 +7,7 @@ from blueprints.api.schemas import (ConversationListSchema, ErrorSchema, History
                                     MessageCreateSchema, MessagePageSchema, MessageSchema, ReadSchema,
                                     PresenceSchema, ReadStateSchema)
 from blueprints.chat import services
+from blueprints.favorites.services import favorited_message_ids
 from extensions import limiter
 
 bp = Blueprint("api_chat", __name__, url_prefix="/api/v1", description="Conversations and messages")
@@ -38,7 +39,9 @@ def history(args, conversation_id):
     """Messages newest first, by cursor: `before=<message id>`, `limit` up to 100."""
     messages, more = services.history(_me(), conversation_id, args["before"], args["limit"])
     next_before = messages[-1].id if more else None
-    return {"items": services.message_bodies(messages), "next_before": next_before}
+    favorited = favorited_message_ids(current_user.id, [m.id for m in messages])
+    return {"items": services.message_bodies(messages), "next_before": next_before,
+            "favorited": sorted(favorited)}
 
 
 @bp.route("/conversations/<int:conversation_id>/messages", methods=["POST"])

@@ -235,6 +235,8 @@ class MessagePageSchema(Schema):
     items = fields.List(fields.Nested(MessageSchema), required=True)
     next_before = fields.Integer(allow_none=True, required=True,
                                  metadata={"description": "Pass as `before` for older messages; null at the start."})
+    favorited = fields.List(fields.Integer(), required=True,
+                            metadata={"description": "Ids of this page's messages that you have favorited"})
 
 
 class ReadSchema(Schema):

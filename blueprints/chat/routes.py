@@ -1,16 +1,20 @@
 """The chat page: conversations on the left, the open conversation on the right."""
-from flask import current_app, render_template
+from flask import current_app, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.chat import bp, services
 from blueprints.chat.rendering import picker_emoji
+from blueprints.favorites.services import favorited_message_ids
 from blueprints.groups.services import members
 from realtime.eventlog import last_event_id
 
 PAGE_MESSAGES = 50
+JUMP_CONTEXT = 10  # messages shown before one opened from favorites
+JUMP_CAP = 500  # newest messages after it that the page will still show in one go
 
 
-def _page(conversation_id: int | None):
+def _page(conversation_id: int | None, focus: int | None = None):
     # The cursor is read before anything the page shows: whatever commits in between is both
     # on the page and replayed by the stream, and the page drops the copies by message id,
     # so nothing falls between the render and the stream's start.
@@ -20,15 +24,28 @@ def _page(conversation_id: int | None):
     if conversation_id is not None:
         conversation, _stays = services.readable_conversation(current_user, conversation_id)
         current = next((c for c in conversations if c["id"] == conversation.id), None)
-        messages = services.message_bodies(services.history(current_user, conversation.id, None, PAGE_MESSAGES)[0])
-        messages.reverse()
+        rows = None
+        if focus is not None:
+            rows = services.messages_from(current_user, conversation.id, focus, JUMP_CONTEXT, JUMP_CAP)
+            if rows is None:
+                flash(_("That message is no longer in this conversation, or too far back to open here."), "info")
+                focus = None
+        if rows is None:
+            rows = services.history(current_user, conversation.id, None, PAGE_MESSAGES)[0]
+            rows.reverse()
+        messages = services.message_bodies(rows)
+        favorited = favorited_message_ids(current_user.id, [m["id"] for m in messages])
+        for message in messages:
+            message["favorited"] = message["id"] in favorited
         if conversation.kind == "group":
             people = [{"id": user.id, "nickname": user.nickname, "owner": user.id == conversation.owner_id}
                       for _stay, user in members(conversation)]
     config = current_app.config
     return render_template(
         "chat/index.html", conversations=conversations, current=current, messages=messages,
-        people=people, cursor=cursor, page_size=PAGE_MESSAGES, picker_emoji=picker_emoji,
+        people=people, cursor=cursor, page_size=PAGE_MESSAGES, picker_emoji=picker_emoji, focus=focus,
+        upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
+        recall_window=config["RECALL_WINDOW"],
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],
                          "forcePoll": config["CHAT_FORCE_LONG_POLL"]},
     )
@@ -44,8 +61,8 @@ def index():
 @bp.route("/chat/<int:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
-    """The chat page with one conversation open."""
-    return _page(conversation_id)
+    """The chat page with one conversation open; `?message=<id>` opens it at that message."""
+    return _page(conversation_id, request.args.get("message", type=int))
 
 
 @bp.app_context_processor

@@ -198,6 +198,23 @@ def history(user: User, conversation_id: int, before: int | None, limit: int) ->
     return rows[:limit], len(rows) > limit
 
 
+def messages_from(user: User, conversation_id: int, message_id: int, context: int, cap: int) -> list[Message] | None:
+    """Messages `user` may see from `context` messages before `message_id` up to the newest,
+    oldest first, for opening the chat at that message; None when `message_id` is not one
+    they can see or more than `cap` messages follow it. NotFound for non-members."""
+    _conversation, stays = readable_conversation(user, conversation_id)
+    visible = and_(Message.conversation_id == conversation_id, _visible(stays))
+    target = db.session.scalar(select(Message.id).where(visible, Message.id == message_id))
+    if target is None:
+        return None
+    start = db.session.scalar(select(func.min(Message.id)).where(
+        Message.id.in_(select(Message.id).where(visible, Message.id < target).order_by(Message.id.desc()).limit(context))))
+    rows = list(db.session.scalars(select(Message).options(selectinload(Message.attachment))
+                                   .where(visible, Message.id >= (start or target))
+                                   .order_by(Message.id).limit(context + cap + 1)))
+    return None if len(rows) > context + cap else rows
+
+
 def unread_count(user_id: int, stays: list[Membership], conversation_id: int, last_read: int) -> int:
     """Messages from others after `last_read` that the person may see."""
     return db.session.scalar(select(func.count()).select_from(Message).where(

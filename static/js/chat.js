@@ -1,17 +1,23 @@
 // The chat page: conversation list, messages (live, history on scroll), composer with pending
-// and retry, typing, presence, unread counts, and browser notifications when the tab is hidden.
+// and retry, images and files (button, drop, paste; progress and cancel), favorites and
+// recall, typing, presence, unread counts, and browser notifications when the tab is hidden.
 import { api } from './api.js';
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
+import { uploadAttachment } from './upload.js';
 
 const root = document.getElementById('chat');
 const me = Number(root.dataset.me);
 const conversationId = Number(root.dataset.conversationId) || null;
 const pageSize = Number(root.dataset.pageSize);
+const focusId = Number(root.dataset.focus) || null;
+const limits = JSON.parse(root.dataset.uploadLimits);
+const recallWindow = Number(root.dataset.recallWindow) * 1000; // milliseconds
 const text = document.getElementById('chat-messages').dataset;
 const messages = document.getElementById('messages');
 const conversationList = document.getElementById('conversation-list');
 const shown = new Set(); // ids of the messages on the page: replays and echoes are dropped
+const favorited = new Set(); // ids of shown messages this person has favorited
 const baseTitle = document.title;
 let oldestId = null;
 let noOlder = false;
@@ -52,14 +58,116 @@ function messageNode(message, state) {
   time.dateTime = message.created_at;
   time.textContent = timeFormat.format(date);
   meta.append(name, ' ', time);
-  const body = document.createElement('div');
-  body.className = 'message-text';
-  if (message.html !== undefined) body.innerHTML = message.html; // rendered and escaped by the server
-  else body.textContent = message.body;
-  main.append(meta, body);
+  main.append(meta);
+  if (message.recalled) {
+    li.classList.add('recalled');
+    const note = document.createElement('p');
+    note.className = 'message-text muted';
+    const mine = message.sender && message.sender.id === me;
+    note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
+    main.append(note);
+  } else {
+    if (message.attachment) main.append(attachmentNode(message.attachment));
+    if (message.body || !message.attachment) {
+      const body = document.createElement('div');
+      body.className = 'message-text';
+      if (message.html !== undefined) body.innerHTML = message.html; // rendered and escaped by the server
+      else body.textContent = message.body;
+      main.append(body);
+    }
+    if (message.id && !state) main.append(actionsNode(message));
+  }
   if (state) main.append(statusLine(li, message, state));
   li.append(avatar, main);
   return li;
+}
+
+function formatSize(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) { size /= 1024; unit += 1; }
+  return `${unit ? size.toFixed(1) : size} ${units[unit]}`;
+}
+
+function attachmentNode(attachment) {
+  const link = document.createElement('a');
+  link.href = attachment.url;
+  if (attachment.kind === 'image' && attachment.thumbnail_url) {
+    link.className = 'attachment-image';
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.dataset.lightbox = attachment.url;
+    const img = document.createElement('img');
+    img.src = attachment.thumbnail_url;
+    img.alt = attachment.name;
+    img.loading = 'lazy';
+    if (attachment.width && attachment.height) { // reserve the thumbnail's box: no jump on load
+      const scale = Math.min(1, 320 / Math.max(attachment.width, attachment.height));
+      img.width = Math.round(attachment.width * scale);
+      img.height = Math.round(attachment.height * scale);
+    }
+    link.append(img);
+    return link;
+  }
+  link.className = 'attachment-file';
+  link.setAttribute('download', '');
+  const icon = document.createElement('span');
+  icon.className = 'file-icon';
+  icon.setAttribute('aria-hidden', 'true');
+  icon.textContent = '📎';
+  const words = document.createElement('span');
+  const name = document.createElement('strong');
+  name.className = 'file-name';
+  name.textContent = attachment.name;
+  const details = document.createElement('span');
+  details.className = 'muted file-details';
+  details.textContent = `${formatSize(attachment.size)} · ${attachment.mime}`;
+  words.append(name, details);
+  link.append(icon, words);
+  link.title = text.download;
+  return link;
+}
+
+function actionsNode(message) {
+  const bar = document.createElement('div');
+  bar.className = 'message-actions';
+  const star = document.createElement('button');
+  star.type = 'button';
+  star.className = 'btn btn-small btn-link';
+  star.dataset.favorite = '';
+  bar.append(star);
+  showFavorite(star, favorited.has(message.id));
+  const mine = message.sender && message.sender.id === me;
+  if (mine && Date.now() - new Date(message.created_at).getTime() < recallWindow) {
+    const recall = document.createElement('button');
+    recall.type = 'button';
+    recall.className = 'btn btn-small btn-link';
+    recall.dataset.recall = '';
+    recall.textContent = text.recall;
+    bar.append(recall);
+  }
+  return bar;
+}
+
+function showFavorite(star, on) {
+  star.textContent = on ? '★' : '☆';
+  star.setAttribute('aria-pressed', String(on));
+  star.setAttribute('aria-label', on ? text.unfavorite : text.favorite);
+  star.title = on ? text.unfavorite : text.favorite;
+}
+
+function setFavorited(messageId, on) {
+  if (on) favorited.add(messageId); else favorited.delete(messageId);
+  const star = messages && messages.querySelector(`[data-message-id="${messageId}"] [data-favorite]`);
+  if (star) showFavorite(star, on);
+}
+
+function previewOf(message) {
+  if (message.recalled) return text.recalledPreview;
+  if (message.attachment && message.attachment.kind === 'image') return `${text.imagePreview} ${message.body}`.trim().slice(0, 120);
+  if (message.attachment) return `${text.filePreview} ${message.attachment.name}`.slice(0, 120);
+  return message.body.slice(0, 120);
 }
 
 function statusLine(li, message, state) {
@@ -98,9 +206,12 @@ function atBottom() {
 
 function scrollToBottom() { messages.scrollTop = messages.scrollHeight; }
 
+const messageData = new Map(); // id -> the message as shown, to redraw it when recalled
+
 function addLive(message) {
   if (shown.has(message.id)) return;
   shown.add(message.id);
+  messageData.set(message.id, message);
   const follow = atBottom() || (message.sender && message.sender.id === me);
   const pending = message.client_id && messages.querySelector(`[data-client-id="${message.client_id}"]`);
   const node = messageNode(message);
@@ -116,9 +227,11 @@ async function loadOlder() {
   try {
     const page = await api('GET', `/api/v1/conversations/${conversationId}/messages?before=${oldestId}&limit=${pageSize}`);
     const before = messages.scrollHeight;
+    page.favorited.forEach((id) => favorited.add(id));
     for (const message of page.items) { // newest first: each goes on top
       if (shown.has(message.id)) continue;
       shown.add(message.id);
+      messageData.set(message.id, message);
       messages.prepend(messageNode(message));
       oldestId = message.id;
     }
@@ -243,7 +356,7 @@ function conversationNode(c) {
 function noteMessage(message) {
   const item = conversationItem(message.conversation_id);
   if (!item) { refreshConversations(); return; }
-  item.querySelector('[data-preview]').textContent = message.body.slice(0, 120);
+  item.querySelector('[data-preview]').textContent = previewOf(message);
   conversationList.prepend(item);
   const fromOther = !message.sender || message.sender.id !== me;
   const reading = message.conversation_id === conversationId && !document.hidden && atBottom();
@@ -266,8 +379,137 @@ function markReadSoon() {
 function notify(message) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   const name = message.sender ? message.sender.nickname : '';
-  const note = new Notification(text.newMessage.replace('{name}', name), { body: message.body.slice(0, 140), tag: `c${message.conversation_id}` });
+  const note = new Notification(text.newMessage.replace('{name}', name), { body: previewOf(message), tag: `c${message.conversation_id}` });
   note.onclick = () => { window.focus(); window.location.assign(`/chat/${message.conversation_id}`); };
+}
+
+// -- favorites, recall and the image viewer -------------------------------------------------
+function showRecalled(messageId) {
+  const node = messages && messages.querySelector(`[data-message-id="${messageId}"]`);
+  const message = messageData.get(messageId);
+  if (!node || !message) return;
+  const recalled = { ...message, recalled: true, body: '', html: '', attachment: null };
+  messageData.set(messageId, recalled);
+  node.replaceWith(messageNode(recalled));
+  redrawDays();
+}
+
+async function onMessageAction(event) {
+  const button = event.target.closest('[data-favorite], [data-recall]');
+  if (!button) {
+    const image = event.target.closest('[data-lightbox]');
+    if (image) { event.preventDefault(); openLightbox(image.dataset.lightbox, image.querySelector('img').alt); }
+    return;
+  }
+  const id = Number(button.closest('[data-message-id]').dataset.messageId);
+  button.disabled = true;
+  try {
+    if (button.dataset.recall !== undefined) {
+      if (!window.confirm(text.recallConfirm)) return;
+      await api('POST', `/api/v1/messages/${id}/recall`);
+      showRecalled(id);
+    } else if (favorited.has(id)) {
+      await api('DELETE', `/api/v1/messages/${id}/favorite`);
+      setFavorited(id, false);
+    } else {
+      await api('POST', '/api/v1/favorites', { message_id: id });
+      setFavorited(id, true);
+    }
+  } catch (error) {
+    button.title = error.message;
+    window.alert(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const lightbox = document.getElementById('lightbox');
+function openLightbox(url, name) {
+  lightbox.querySelector('[data-lightbox-image]').src = url;
+  lightbox.querySelector('[data-lightbox-image]').alt = name;
+  lightbox.querySelector('[data-lightbox-open]').href = url;
+  const download = lightbox.querySelector('[data-lightbox-download]');
+  download.href = `${url}?download=1`;
+  lightbox.showModal();
+}
+lightbox.addEventListener('click', (event) => { if (event.target === lightbox) lightbox.close(); });
+
+// -- images and files ------------------------------------------------------------------------------
+// Each file is its own message, uploaded at once with a progress bar and a Cancel button. The
+// composer's text, if any, becomes the caption of the first file. A failed upload keeps its
+// row with the reason and a Retry that reuses its client id, so a retry never doubles it.
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const uploads = document.querySelector('[data-uploads]');
+
+function tooLarge(file) {
+  const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
+  return file.size > limit;
+}
+
+function sendFiles(files) {
+  const box = document.getElementById('composer-text');
+  let caption = box.value.trim();
+  if (caption) box.value = '';
+  for (const file of files) {
+    sendFile(file, caption, crypto.randomUUID());
+    caption = '';
+  }
+}
+
+function sendFile(file, caption, clientId, row = document.createElement('li')) {
+  row.className = 'upload';
+  row.replaceChildren();
+  const label = document.createElement('span');
+  label.className = 'upload-name';
+  const progress = document.createElement('progress');
+  progress.max = 1;
+  progress.value = 0;
+  const cancel = document.createElement('button');
+  cancel.type = 'button';
+  cancel.className = 'btn btn-small btn-link';
+  cancel.textContent = text.cancel;
+  if (!row.isConnected) uploads.append(row);
+  if (tooLarge(file)) {
+    const mb = (n) => Math.round(n / 1048576);
+    failUpload(row, text.tooLarge.replace('{name}', file.name).replace('{image}', mb(limits.image)).replace('{file}', mb(limits.file)));
+    return;
+  }
+  label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
+  row.append(label, progress, cancel);
+  const upload = uploadAttachment(conversationId, file, { clientId, caption, onProgress(fraction) { progress.value = fraction; } });
+  cancel.addEventListener('click', () => upload.cancel());
+  upload.done.then((message) => {
+    row.remove();
+    addLive(message);
+  }, (error) => {
+    if (error.status === -1) { row.remove(); return; }
+    failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
+      error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, row) : null);
+  });
+}
+
+function failUpload(row, reason, retry = null) {
+  row.replaceChildren();
+  row.classList.add('failed');
+  const words = document.createElement('span');
+  words.className = 'upload-name';
+  words.textContent = reason;
+  row.append(words);
+  if (retry) {
+    const again = document.createElement('button');
+    again.type = 'button';
+    again.className = 'btn btn-small btn-link';
+    again.textContent = text.retry;
+    again.addEventListener('click', retry);
+    row.append(again);
+  }
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button';
+  dismiss.className = 'btn btn-small btn-link';
+  dismiss.textContent = '✕';
+  dismiss.setAttribute('aria-label', text.cancel);
+  dismiss.addEventListener('click', () => row.remove());
+  row.append(dismiss);
 }
 
 // -- typing and presence ---------------------------------------------------------------------------
@@ -306,12 +548,20 @@ if (messages) {
   const initial = JSON.parse(document.getElementById('initial-messages').dataset.json);
   for (const message of initial) {
     shown.add(message.id);
+    messageData.set(message.id, message);
+    if (message.favorited) favorited.add(message.id);
     messages.append(messageNode(message));
   }
   if (initial.length) oldestId = initial[0].id;
-  noOlder = initial.length < pageSize;
+  noOlder = !focusId && initial.length < pageSize;
   redrawDays();
-  scrollToBottom();
+  const focused = focusId && messages.querySelector(`[data-message-id="${focusId}"]`);
+  if (focused) {
+    focused.classList.add('focused');
+    focused.scrollIntoView({ block: 'center' });
+  } else {
+    scrollToBottom();
+  }
   markReadSoon();
   messages.addEventListener('scroll', () => {
     if (messages.scrollTop < 40) loadOlder();
@@ -319,6 +569,7 @@ if (messages) {
   });
   const jump = document.querySelector('[data-jump]');
   jump.addEventListener('click', () => { scrollToBottom(); jump.hidden = true; });
+  messages.addEventListener('click', onMessageAction);
 }
 showTotal();
 
@@ -347,6 +598,27 @@ if (composer) {
       lastTypingSent = Date.now();
       api('POST', `/api/v1/conversations/${conversationId}/typing`).catch(() => {});
     }
+  });
+  const input = composer.querySelector('[data-attach-input]');
+  composer.querySelector('[data-attach]').addEventListener('click', () => input.click());
+  input.addEventListener('change', () => { sendFiles([...input.files]); input.value = ''; });
+  box.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData ? event.clipboardData.files : [])];
+    if (files.length) { event.preventDefault(); sendFiles(files); }
+  });
+  const area = document.querySelector('.chat-main');
+  const hint = document.querySelector('[data-drop-hint]');
+  let dragDepth = 0;
+  const carriesFiles = (event) => event.dataTransfer && [...event.dataTransfer.types].includes('Files');
+  area.addEventListener('dragenter', (event) => { if (carriesFiles(event)) { dragDepth += 1; hint.hidden = false; } });
+  area.addEventListener('dragleave', () => { dragDepth = Math.max(0, dragDepth - 1); if (!dragDepth) hint.hidden = true; });
+  area.addEventListener('dragover', (event) => { if (carriesFiles(event)) event.preventDefault(); });
+  area.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    dragDepth = 0;
+    hint.hidden = true;
+    sendFiles([...event.dataTransfer.files]);
   });
   const picker = document.getElementById('emoji-picker');
   const toggle = composer.querySelector('[data-emoji-toggle]');
@@ -384,6 +656,13 @@ const stream = new EventStream({
     if (type === 'message.created') {
       if (data.message.conversation_id === conversationId) addLive(data.message);
       noteMessage(data.message);
+    } else if (type === 'message.recalled') {
+      showRecalled(data.message_id);
+      refreshConversations();
+    } else if (type === 'favorite.created') {
+      setFavorited(data.favorite.message_id, true);
+    } else if (type === 'favorite.deleted') {
+      setFavorited(data.message_id, false);
     } else if (type === 'read.updated') {
       setUnread(data.conversation_id, data.unread);
     } else if (type.startsWith('group.') || type === 'friend_request.accepted' || type === 'friend.removed') {
