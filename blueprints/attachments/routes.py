@@ -1,6 +1,7 @@
 """Attachment downloads: only to those who may see them, never rendered as a page."""
 from flask import Response, abort, request
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from blueprints.attachments import bp, services
@@ -30,7 +31,14 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
     response.last_modified = last_modified
     # Answers If-None-Match / If-Modified-Since with 304 and Range / If-Range with 206 or 416
     # (RFC 9110 sections 13 and 14), reading only the bytes asked for.
-    return response.make_conditional(request, accept_ranges=True, complete_length=size)
+    try:
+        return response.make_conditional(request, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        # Answered here, not by the error pages: they would drop Content-Range and the locked
+        # headers. A 416 says nothing about the bytes, so no cache may keep it.
+        response.close()
+        return Response(status=416, headers={"Content-Range": f"bytes */{size}", "X-Content-Type-Options": "nosniff",
+                                             "Cache-Control": "private, no-store"})
 
 
 @bp.route("/attachments/<public_id>")
