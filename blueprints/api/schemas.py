@@ -181,7 +181,8 @@ class AttachmentCreateSchema(Schema):
     """An attachment upload (multipart/form-data): the file and optional text parts."""
 
     file = FileUpload(required=True)
-    caption = fields.String(load_default="", validate=validate.Length(max=5000))
+    # Checked by the service, with a clearer message than a validator's (400).
+    caption = fields.String(load_default="", metadata={"maxLength": 5000})
     client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
