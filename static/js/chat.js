@@ -4,7 +4,8 @@
 import { api } from './api.js';
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
-import { uploadAttachment } from './upload.js';
+import { createMessageView } from './message-view.js';
+import { attachUploads } from './upload.js';
 
 const root = document.getElementById('chat');
 const me = Number(root.dataset.me);
@@ -23,167 +24,15 @@ let oldestId = null;
 let noOlder = false;
 let loadingOlder = false;
 let readTimer = null;
-
-const dayFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium' });
-const timeFormat = new Intl.DateTimeFormat(text.locale, { timeStyle: 'short' });
+const { dayLabel, messageNode, previewOf, showFavorite } = createMessageView({
+  me, text, favorited, recallWindow, onRetry: (message, node) => send(message.body, message.client_id, node),
+});
 
 // -- messages ------------------------------------------------------------------------------------
-function dayLabel(date) {
-  const today = new Date();
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (date.toDateString() === today.toDateString()) return text.today;
-  if (date.toDateString() === yesterday.toDateString()) return text.yesterday;
-  return dayFormat.format(date);
-}
-
-function messageNode(message, state) {
-  const li = document.createElement('li');
-  li.className = 'message';
-  if (message.sender && message.sender.id === me) li.classList.add('mine');
-  if (message.id) li.dataset.messageId = message.id;
-  if (message.client_id) li.dataset.clientId = message.client_id;
-  const date = new Date(message.created_at);
-  li.dataset.day = date.toDateString();
-  const avatar = document.createElement('img');
-  avatar.className = 'avatar avatar-md';
-  avatar.alt = '';
-  if (message.sender) avatar.src = message.sender.avatar_url;
-  const main = document.createElement('div');
-  main.className = 'message-main';
-  const meta = document.createElement('div');
-  meta.className = 'message-meta';
-  const name = document.createElement('strong');
-  name.textContent = message.sender ? message.sender.nickname : '—';
-  const time = document.createElement('time');
-  time.dateTime = message.created_at;
-  time.textContent = timeFormat.format(date);
-  meta.append(name, ' ', time);
-  main.append(meta);
-  if (message.recalled) {
-    li.classList.add('recalled');
-    const note = document.createElement('p');
-    note.className = 'message-text muted';
-    const mine = message.sender && message.sender.id === me;
-    note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
-    main.append(note);
-  } else {
-    if (message.attachment) main.append(attachmentNode(message.attachment));
-    if (message.body || !message.attachment) {
-      const body = document.createElement('div');
-      body.className = 'message-text';
-      if (message.html !== undefined) body.innerHTML = message.html; // rendered and escaped by the server
-      else body.textContent = message.body;
-      main.append(body);
-    }
-    if (message.id && !state) main.append(actionsNode(message));
-  }
-  if (state) main.append(statusLine(li, message, state));
-  li.append(avatar, main);
-  return li;
-}
-
-function formatSize(bytes) {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1024 && unit < units.length - 1) { size /= 1024; unit += 1; }
-  return `${unit ? size.toFixed(1) : size} ${units[unit]}`;
-}
-
-function attachmentNode(attachment) {
-  const link = document.createElement('a');
-  link.href = attachment.url;
-  if (attachment.kind === 'image' && attachment.thumbnail_url) {
-    link.className = 'attachment-image';
-    link.target = '_blank';
-    link.rel = 'noopener';
-    link.dataset.lightbox = attachment.url;
-    const img = document.createElement('img');
-    img.src = attachment.thumbnail_url;
-    img.alt = attachment.name;
-    img.loading = 'lazy';
-    if (attachment.width && attachment.height) { // reserve the thumbnail's box: no jump on load
-      const scale = Math.min(1, 320 / Math.max(attachment.width, attachment.height));
-      img.width = Math.round(attachment.width * scale);
-      img.height = Math.round(attachment.height * scale);
-    }
-    link.append(img);
-    return link;
-  }
-  link.className = 'attachment-file';
-  link.setAttribute('download', '');
-  const icon = document.createElement('span');
-  icon.className = 'file-icon';
-  icon.setAttribute('aria-hidden', 'true');
-  icon.textContent = '📎';
-  const words = document.createElement('span');
-  const name = document.createElement('strong');
-  name.className = 'file-name';
-  name.textContent = attachment.name;
-  const details = document.createElement('span');
-  details.className = 'muted file-details';
-  details.textContent = `${formatSize(attachment.size)} · ${attachment.mime}`;
-  words.append(name, details);
-  link.append(icon, words);
-  link.title = text.download;
-  return link;
-}
-
-function actionsNode(message) {
-  const bar = document.createElement('div');
-  bar.className = 'message-actions';
-  const star = document.createElement('button');
-  star.type = 'button';
-  star.className = 'btn btn-small btn-link';
-  star.dataset.favorite = '';
-  bar.append(star);
-  showFavorite(star, favorited.has(message.id));
-  const mine = message.sender && message.sender.id === me;
-  if (mine && Date.now() - new Date(message.created_at).getTime() < recallWindow) {
-    const recall = document.createElement('button');
-    recall.type = 'button';
-    recall.className = 'btn btn-small btn-link';
-    recall.dataset.recall = '';
-    recall.textContent = text.recall;
-    bar.append(recall);
-  }
-  return bar;
-}
-
-function showFavorite(star, on) {
-  star.textContent = on ? '★' : '☆';
-  star.setAttribute('aria-pressed', String(on));
-  star.setAttribute('aria-label', on ? text.unfavorite : text.favorite);
-  star.title = on ? text.unfavorite : text.favorite;
-}
-
 function setFavorited(messageId, on) {
   if (on) favorited.add(messageId); else favorited.delete(messageId);
   const star = messages && messages.querySelector(`[data-message-id="${messageId}"] [data-favorite]`);
   if (star) showFavorite(star, on);
-}
-
-function previewOf(message) {
-  if (message.recalled) return text.recalledPreview;
-  if (message.attachment && message.attachment.kind === 'image') return `${text.imagePreview} ${message.body}`.trim().slice(0, 120);
-  if (message.attachment) return `${text.filePreview} ${message.attachment.name}`.slice(0, 120);
-  return message.body.slice(0, 120);
-}
-
-function statusLine(li, message, state) {
-  const p = document.createElement('p');
-  p.className = 'message-status';
-  p.textContent = state === 'pending' ? text.pending : text.failed;
-  li.classList.add(state);
-  if (state === 'failed') {
-    const retry = document.createElement('button');
-    retry.type = 'button';
-    retry.className = 'btn btn-small btn-link';
-    retry.textContent = text.retry;
-    retry.addEventListener('click', () => send(message.body, message.client_id, li));
-    p.append(' ', retry);
-  }
-  return p;
 }
 
 function redrawDays() {
@@ -434,84 +283,6 @@ function openLightbox(url, name) {
 }
 lightbox.addEventListener('click', (event) => { if (event.target === lightbox) lightbox.close(); });
 
-// -- images and files ------------------------------------------------------------------------------
-// Each file is its own message, uploaded at once with a progress bar and a Cancel button. The
-// composer's text, if any, becomes the caption of the first file. A failed upload keeps its
-// row with the reason and a Retry that reuses its client id, so a retry never doubles it.
-const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-const uploads = document.querySelector('[data-uploads]');
-
-function tooLarge(file) {
-  const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
-  return file.size > limit;
-}
-
-function sendFiles(files) {
-  const box = document.getElementById('composer-text');
-  let caption = box.value.trim();
-  if (caption) box.value = '';
-  for (const file of files) {
-    sendFile(file, caption, crypto.randomUUID());
-    caption = '';
-  }
-}
-
-function sendFile(file, caption, clientId, row = document.createElement('li')) {
-  row.className = 'upload';
-  row.replaceChildren();
-  const label = document.createElement('span');
-  label.className = 'upload-name';
-  const progress = document.createElement('progress');
-  progress.max = 1;
-  progress.value = 0;
-  const cancel = document.createElement('button');
-  cancel.type = 'button';
-  cancel.className = 'btn btn-small btn-link';
-  cancel.textContent = text.cancel;
-  if (!row.isConnected) uploads.append(row);
-  if (tooLarge(file)) {
-    const mb = (n) => Math.round(n / 1048576);
-    failUpload(row, text.tooLarge.replace('{name}', file.name).replace('{image}', mb(limits.image)).replace('{file}', mb(limits.file)));
-    return;
-  }
-  label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
-  row.append(label, progress, cancel);
-  const upload = uploadAttachment(conversationId, file, { clientId, caption, onProgress(fraction) { progress.value = fraction; } });
-  cancel.addEventListener('click', () => upload.cancel());
-  upload.done.then((message) => {
-    row.remove();
-    addLive(message);
-  }, (error) => {
-    if (error.status === -1) { row.remove(); return; }
-    failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
-      error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, row) : null);
-  });
-}
-
-function failUpload(row, reason, retry = null) {
-  row.replaceChildren();
-  row.classList.add('failed');
-  const words = document.createElement('span');
-  words.className = 'upload-name';
-  words.textContent = reason;
-  row.append(words);
-  if (retry) {
-    const again = document.createElement('button');
-    again.type = 'button';
-    again.className = 'btn btn-small btn-link';
-    again.textContent = text.retry;
-    again.addEventListener('click', retry);
-    row.append(again);
-  }
-  const dismiss = document.createElement('button');
-  dismiss.type = 'button';
-  dismiss.className = 'btn btn-small btn-link';
-  dismiss.textContent = '✕';
-  dismiss.setAttribute('aria-label', text.cancel);
-  dismiss.addEventListener('click', () => row.remove());
-  row.append(dismiss);
-}
-
 // -- typing and presence ---------------------------------------------------------------------------
 let typingTimer = null;
 let lastTypingSent = 0;
@@ -599,26 +370,13 @@ if (composer) {
       api('POST', `/api/v1/conversations/${conversationId}/typing`).catch(() => {});
     }
   });
-  const input = composer.querySelector('[data-attach-input]');
-  composer.querySelector('[data-attach]').addEventListener('click', () => input.click());
-  input.addEventListener('change', () => { sendFiles([...input.files]); input.value = ''; });
-  box.addEventListener('paste', (event) => {
-    const files = [...(event.clipboardData ? event.clipboardData.files : [])];
-    if (files.length) { event.preventDefault(); sendFiles(files); }
-  });
-  const area = document.querySelector('.chat-main');
-  const hint = document.querySelector('[data-drop-hint]');
-  let dragDepth = 0;
-  const carriesFiles = (event) => event.dataTransfer && [...event.dataTransfer.types].includes('Files');
-  area.addEventListener('dragenter', (event) => { if (carriesFiles(event)) { dragDepth += 1; hint.hidden = false; } });
-  area.addEventListener('dragleave', () => { dragDepth = Math.max(0, dragDepth - 1); if (!dragDepth) hint.hidden = true; });
-  area.addEventListener('dragover', (event) => { if (carriesFiles(event)) event.preventDefault(); });
-  area.addEventListener('drop', (event) => {
-    if (!carriesFiles(event)) return;
-    event.preventDefault();
-    dragDepth = 0;
-    hint.hidden = true;
-    sendFiles([...event.dataTransfer.files]);
+  attachUploads({
+    conversationId, limits, text, box, onSent: addLive,
+    list: document.querySelector('[data-uploads]'),
+    input: composer.querySelector('[data-attach-input]'),
+    button: composer.querySelector('[data-attach]'),
+    area: document.querySelector('.chat-main'),
+    hint: document.querySelector('[data-drop-hint]'),
   });
   const picker = document.getElementById('emoji-picker');
   const toggle = composer.querySelector('[data-emoji-toggle]');

@@ -35,3 +35,103 @@ export function uploadAttachment(conversationId, file, { clientId, caption = '',
   });
   return { done, cancel: () => xhr.abort() };
 }
+
+// Each file is its own message, uploaded at once with a progress bar and a Cancel button. The
+// composer's text, if any, becomes the caption of the first file. A failed upload keeps its
+// row with the reason and a Retry that reuses its client id, so a retry never doubles it.
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+// Wire the composer's file input and button, paste into `box` and drops on `area` (showing
+// `hint` while files hover) to upload into `conversationId`, listing uploads in `list`.
+// `limits` are {image, file} in bytes, `text` the page's strings, `onSent(message)` shows a
+// stored message.
+export function attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent }) {
+  function tooLarge(file) {
+    const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
+    return file.size > limit;
+  }
+
+  function sendFiles(files) {
+    let caption = box.value.trim();
+    if (caption) box.value = '';
+    for (const file of files) {
+      sendFile(file, caption, crypto.randomUUID());
+      caption = '';
+    }
+  }
+
+  function sendFile(file, caption, clientId, row = document.createElement('li')) {
+    row.className = 'upload';
+    row.replaceChildren();
+    const label = document.createElement('span');
+    label.className = 'upload-name';
+    const progress = document.createElement('progress');
+    progress.max = 1;
+    progress.value = 0;
+    const cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'btn btn-small btn-link';
+    cancel.textContent = text.cancel;
+    if (!row.isConnected) list.append(row);
+    if (tooLarge(file)) {
+      const mb = (n) => Math.round(n / 1048576);
+      failUpload(row, text.tooLarge.replace('{name}', file.name).replace('{image}', mb(limits.image)).replace('{file}', mb(limits.file)));
+      return;
+    }
+    label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
+    row.append(label, progress, cancel);
+    const upload = uploadAttachment(conversationId, file, { clientId, caption, onProgress(fraction) { progress.value = fraction; } });
+    cancel.addEventListener('click', () => upload.cancel());
+    upload.done.then((message) => {
+      row.remove();
+      onSent(message);
+    }, (error) => {
+      if (error.status === -1) { row.remove(); return; }
+      failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
+        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, row) : null);
+    });
+  }
+
+  function failUpload(row, reason, retry = null) {
+    row.replaceChildren();
+    row.classList.add('failed');
+    const words = document.createElement('span');
+    words.className = 'upload-name';
+    words.textContent = reason;
+    row.append(words);
+    if (retry) {
+      const again = document.createElement('button');
+      again.type = 'button';
+      again.className = 'btn btn-small btn-link';
+      again.textContent = text.retry;
+      again.addEventListener('click', retry);
+      row.append(again);
+    }
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'btn btn-small btn-link';
+    dismiss.textContent = '✕';
+    dismiss.setAttribute('aria-label', text.cancel);
+    dismiss.addEventListener('click', () => row.remove());
+    row.append(dismiss);
+  }
+
+  input.addEventListener('change', () => { sendFiles([...input.files]); input.value = ''; });
+  button.addEventListener('click', () => input.click());
+  box.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData ? event.clipboardData.files : [])];
+    if (files.length) { event.preventDefault(); sendFiles(files); }
+  });
+  let dragDepth = 0;
+  const carriesFiles = (event) => event.dataTransfer && [...event.dataTransfer.types].includes('Files');
+  area.addEventListener('dragenter', (event) => { if (carriesFiles(event)) { dragDepth += 1; hint.hidden = false; } });
+  area.addEventListener('dragleave', () => { dragDepth = Math.max(0, dragDepth - 1); if (!dragDepth) hint.hidden = true; });
+  area.addEventListener('dragover', (event) => { if (carriesFiles(event)) event.preventDefault(); });
+  area.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    dragDepth = 0;
+    hint.hidden = true;
+    sendFiles([...event.dataTransfer.files]);
+  });
+}

@@ -101,6 +101,10 @@ def test_a_cancelled_upload_sends_nothing(chat):
         {"name": "big.bin", "mimeType": "application/octet-stream", "buffer": bytes(256 * 1024)})
     row = alice.locator("[data-uploads] .upload")
     expect(row.locator("progress")).to_be_visible()
+    for _ in range(100):  # the route handler runs as Playwright pumps events
+        if held:
+            break
+        alice.wait_for_timeout(50)
     assert held, "the upload never started"
     row.get_by_role("button", name="Cancel").click()
     expect(row).to_have_count(0)
