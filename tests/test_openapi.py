@@ -93,3 +93,19 @@ def test_ids_in_bodies_and_queries_beyond_the_id_range_name_the_field(app):
                             headers=headers), 422, "before")
     assert_error(client.post(f"/api/v1/conversations/{direct}/read", json={"message_id": 2**63}, headers=headers),
                  422, "message_id")
+
+
+def test_text_with_a_nul_character_is_refused_naming_the_field(app):
+    # Found by the fuzzer: PostgreSQL can neither store nor compare U+0000, so a search for it
+    # failed the query (500); SQLite stored it. Now every backend refuses it alike.
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    direct = make_friends(app, alice, bob)
+    client, headers = quick_client(app, "alice")
+    for response, field in (
+            (client.get("/api/v1/users", query_string={"q": "bo\x00"}, headers=headers), "q"),
+            (client.post("/api/v1/friend-requests", json={"username": "bob\x00"}, headers=headers), "username"),
+            (client.post("/api/v1/groups", json={"name": "Hi\x00kers"}, headers=headers), "name"),
+            (client.post(f"/api/v1/conversations/{direct}/messages", json={"body": "hi\x00"}, headers=headers),
+             "body")):
+        body = assert_error(response, 422, field)
+        assert body["errors"][field] == ["Text cannot contain the NUL character (U+0000)."]

@@ -11,6 +11,26 @@ from core.routing import ID_MAX
 ID_RANGE = validate.Range(min=0, max=ID_MAX)
 
 
+# Patterns of the document. `\x00` is excluded everywhere a client's text goes (see Text).
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ValidationError("Text cannot contain the NUL character (U+0000).")
+
+
+class Text(fields.String):
+    """Text a client sends. Never the NUL character: PostgreSQL can neither store nor compare
+    it (the query failed, a 500 the fuzzer found), so it is refused here (422), on SQLite alike.
+    `pattern` documents it, and any further rule the service enforces (default: NO_NUL)."""
+
+    def __init__(self, *, pattern: str = NO_NUL, validate=None, metadata=None, **kwargs):
+        validators = [] if validate is None else list(validate) if isinstance(validate, (list, tuple)) else [validate]
+        super().__init__(validate=[*validators, _no_nul], metadata={**(metadata or {}), "pattern": pattern},
+                         **kwargs)
+
+
 class UserSchema(Schema):
     """A person as others see them."""
 
@@ -42,7 +62,7 @@ class SearchResultSchema(Schema):
 
 
 class SearchQuerySchema(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    q = Text(required=True, validate=validate.Length(min=1, max=64))
 
 
 class FriendRequestSchema(Schema):
@@ -58,8 +78,8 @@ class FriendRequestSchema(Schema):
 
 
 class FriendRequestCreateSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    reason = Text(load_default="", validate=validate.Length(max=1000))
 
 
 class FriendRequestResultSchema(Schema):
@@ -112,13 +132,13 @@ class GroupDetailSchema(GroupSchema):
 
 
 class GroupCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(max=200))
     member_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
                              validate=validate.Length(max=1000))
 
 
 class GroupUpdateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(max=200))
 
 
 class MembersAddSchema(Schema):
@@ -135,7 +155,7 @@ class InviteUpdateSchema(Schema):
 
 
 class JoinSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = Text(required=True, validate=validate.Length(min=1, max=64))
 
 
 class AttachmentSchema(Schema):
@@ -182,8 +202,8 @@ class AttachmentCreateSchema(Schema):
 
     file = FileUpload(required=True)
     # Checked by the service, with a clearer message than a validator's (400).
-    caption = fields.String(load_default="", metadata={"maxLength": 5000})
-    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    caption = Text(load_default="", metadata={"maxLength": 5000})
+    client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
 class FavoriteSchema(Schema):
@@ -211,7 +231,7 @@ class FavoriteCreateSchema(Schema):
 
 class FavoriteQuerySchema(Schema):
     type = fields.String(load_default="all", validate=validate.OneOf(["all", "text", "image", "file"]))
-    q = fields.String(load_default="", validate=validate.Length(max=100))
+    q = Text(load_default="", validate=validate.Length(max=100))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
 
@@ -223,8 +243,8 @@ class FavoritePageSchema(Schema):
 
 
 class MessageCreateSchema(Schema):
-    body = fields.String(required=True)  # 1–5,000 characters, checked with a clear message
-    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    body = Text(required=True)  # 1–5,000 characters, checked with a clear message
+    client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
 class HistoryQuerySchema(Schema):
