@@ -1,7 +1,9 @@
 """Fixtures: a fresh database per test on SQLite and (when DATABASE_URL points at one)
-PostgreSQL, a real SMTP server, the test client, the CLI runner and an `auth` helper."""
+PostgreSQL, a real SMTP server, the test client, the CLI runner, an `auth` helper and the
+browser (Debian's Chromium under Playwright)."""
 import os
 import re
+import shutil
 import uuid
 
 import psycopg
@@ -16,10 +18,30 @@ PG_URL = os.environ.get("DATABASE_URL", "")
 HAS_PG = PG_URL.startswith(("postgres://", "postgresql"))
 BACKENDS = ["sqlite"] + (["postgresql"] if HAS_PG else [])
 PASSWORD = "correct horse battery staple"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def pytest_report_header(config):
     return f"database backends: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium (never a downloaded browser), headless, for the whole session: here
+    rather than in tests/browser because Playwright's sync API allows one instance at a time
+    and tests/proxy drives it too. Skips without Chromium; fails under CI=true."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but Debian's chromium is not installed (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,9 @@
 
 Chromium comes from Debian's `chromium` package (.ci/run installs it); Playwright never
 downloads a browser here. Without /usr/bin/chromium these tests skip, except under CI=true,
-where they fail.
+where they fail. The `browser` fixture itself lives in tests/conftest.py, shared with
+tests/proxy: Playwright's sync API runs one instance at a time.
 """
-import os
-import shutil
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,24 +15,7 @@ from werkzeug.serving import make_server
 from tests.conftest import make_app
 from tests.smtp import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but Debian's chromium is not installed (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class LiveServer:
