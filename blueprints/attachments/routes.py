@@ -31,8 +31,11 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
     response.last_modified = last_modified
     # Answers If-None-Match / If-Modified-Since with 304 and Range / If-Range with 206 or 416
     # (RFC 9110 sections 13 and 14), reading only the bytes asked for.
+    # Werkzeug answers a request for several ranges with 416, which means none fits; RFC 9110
+    # section 14.2 lets a server ignore such a Range instead, so the whole file goes out.
+    several = request.range is not None and len(request.range.ranges) > 1
     try:
-        return response.make_conditional(request, accept_ranges=True, complete_length=size)
+        return response.make_conditional(request, accept_ranges=not several, complete_length=size)
     except RequestedRangeNotSatisfiable:
         # Answered here, not by the error pages: they would drop Content-Range and the locked
         # headers. A 416 says nothing about the bytes, so no cache may keep it.
