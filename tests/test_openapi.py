@@ -1,5 +1,6 @@
 """The OpenAPI document at /api/openapi.json is valid and describes every JSON endpoint."""
 import re
+import uuid
 
 import pytest
 from openapi_spec_validator import validate
@@ -109,3 +110,49 @@ def test_text_with_a_nul_character_is_refused_naming_the_field(app):
              "body")):
         body = assert_error(response, 422, field)
         assert body["errors"][field] == ["Text cannot contain the NUL character (U+0000)."]
+
+
+def _documented(schema: dict, value: str) -> bool:
+    """Whether the document's string `schema` allows `value`."""
+    return (schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value))
+            and re.search(schema.get("pattern", ""), value) is not None)
+
+
+def test_the_document_states_the_text_rules_the_services_enforce(app, spec):
+    # Found by the fuzzer: the document let reasons run to 1,000 characters (the service keeps
+    # 200), and allowed blank group names, messages and searches and any client id, which
+    # the services refuse with 400: clients following the document were refused.
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    direct = make_friends(app, alice, bob)
+    client, headers = quick_client(app, "alice")
+    schemas = spec["components"]["schemas"]
+    search = next(p["schema"] for p in spec["paths"]["/api/v1/users"]["get"]["parameters"] if p["name"] == "q")
+    a_uuid = str(uuid.uuid4())
+    checks = (
+        (schemas["FriendRequestCreate"]["properties"]["reason"],
+         lambda v: client.post("/api/v1/friend-requests", json={"username": "nobody", "reason": v}, headers=headers),
+         ["", "   ", "x" * 200, " \n" + "x" * 200 + " ", "x" * 201, "x" * 1000]),
+        (schemas["GroupCreate"]["properties"]["name"],
+         lambda v: client.post("/api/v1/groups", json={"name": v}, headers=headers),
+         ["", "  \t", "名" * 50, "  " + "x" * 50 + "\n", "x" * 51, "x" * 200]),
+        (schemas["MessageCreate"]["properties"]["body"],
+         lambda v: client.post(f"/api/v1/conversations/{direct}/messages", json={"body": v}, headers=headers),
+         ["", " \n\t ", "hi", "x" * 5000, "x" * 5001]),
+        (schemas["MessageCreate"]["properties"]["client_id"],
+         lambda v: client.post(f"/api/v1/conversations/{direct}/messages", json={"body": "hi", "client_id": v},
+                               headers=headers),
+         ["", a_uuid.upper(), "not-a-uuid", a_uuid + "\n", a_uuid + "0"]),
+        (search,
+         lambda v: client.get("/api/v1/users", query_string={"q": v}, headers=headers),
+         ["   ", "bo", " bob "]),
+    )
+    for schema, send, values in checks:
+        for value in values:
+            status = send(value).status_code
+            assert _documented(schema, value) == (status not in (400, 422)), (value, status)
+
+
+def test_the_attachment_client_id_is_not_documented_as_nullable(spec):
+    # A multipart part is text; a documented null made clients (and the fuzzer) send "null".
+    client_id = spec["components"]["schemas"]["AttachmentCreate"]["properties"]["client_id"]
+    assert not client_id.get("nullable")

@@ -4,6 +4,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
+from blueprints.chat.services import BODY_MAX, UUID_RE
+from blueprints.friends.services import REASON_MAX
+from blueprints.groups.services import NAME_MAX
 from core.routing import ID_MAX
 
 # Any id a request names, bounded as the paths' ids are: a larger number can name no row and
@@ -11,8 +14,22 @@ from core.routing import ID_MAX
 ID_RANGE = validate.Range(min=0, max=ID_MAX)
 
 
-# Patterns of the document. `\x00` is excluded everywhere a client's text goes (see Text).
+# Patterns of the document. `\x00` is excluded everywhere a client's text goes (see Text);
+# `[^\x00]` is then "any character", newlines included, alike in Python and ECMAScript.
 NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# A client id is a UUID, or empty (none). `(?![\s\S])` is the end of the text: `$` would also
+# match before a final newline in Python, which the service's fullmatch refuses.
+CLIENT_ID_PATTERN = rf"^(?:{UUID_RE.pattern})?(?![\s\S])"
+
+
+def stripped_text(min_length: int, max_length: int) -> str:
+    """The pattern of text that a service strips of surrounding whitespace and then holds to
+    `min_length` (0 or 1) to `max_length` characters, answering 400 otherwise: so the document
+    states the rule the service enforces."""
+    assert min_length in (0, 1)
+    text = rf"[^\s\x00](?:[^\x00]{{0,{max_length - 2}}}[^\s\x00])?"
+    return rf"^\s*{text}\s*$" if min_length else rf"^\s*(?:{text})?\s*$"
 
 
 def _no_nul(value: str) -> None:
@@ -62,7 +79,7 @@ class SearchResultSchema(Schema):
 
 
 class SearchQuerySchema(Schema):
-    q = Text(required=True, validate=validate.Length(min=1, max=64))
+    q = Text(required=True, validate=validate.Length(min=1, max=64), pattern=NOT_BLANK)
 
 
 class FriendRequestSchema(Schema):
@@ -79,7 +96,7 @@ class FriendRequestSchema(Schema):
 
 class FriendRequestCreateSchema(Schema):
     username = Text(required=True, validate=validate.Length(min=1, max=64))
-    reason = Text(load_default="", validate=validate.Length(max=1000))
+    reason = Text(load_default="", validate=validate.Length(max=1000), pattern=stripped_text(0, REASON_MAX))
 
 
 class FriendRequestResultSchema(Schema):
@@ -132,13 +149,13 @@ class GroupDetailSchema(GroupSchema):
 
 
 class GroupCreateSchema(Schema):
-    name = Text(required=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(max=200), pattern=stripped_text(1, NAME_MAX))
     member_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
                              validate=validate.Length(max=1000))
 
 
 class GroupUpdateSchema(Schema):
-    name = Text(required=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(max=200), pattern=stripped_text(1, NAME_MAX))
 
 
 class MembersAddSchema(Schema):
@@ -203,7 +220,9 @@ class AttachmentCreateSchema(Schema):
     file = FileUpload(required=True)
     # Checked by the service, with a clearer message than a validator's (400).
     caption = Text(load_default="", metadata={"maxLength": 5000})
-    client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    # Not nullable (a load_default of None would document it so): a form part is text, and a
+    # client without a client id leaves the part out or empty.
+    client_id = Text(load_default="", validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
 
 
 class FavoriteSchema(Schema):
@@ -243,8 +262,9 @@ class FavoritePageSchema(Schema):
 
 
 class MessageCreateSchema(Schema):
-    body = Text(required=True)  # 1–5,000 characters, checked with a clear message
-    client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    # Checked by the service, with a clearer message than a validator's (400).
+    body = Text(required=True, metadata={"minLength": 1, "maxLength": BODY_MAX}, pattern=NOT_BLANK)
+    client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
 
 
 class HistoryQuerySchema(Schema):
