@@ -63,6 +63,9 @@ class Config:
     # overwrite the shorter wait of a refused code resend; the 429 handlers set it themselves.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "parley"
+    # While Redis is unreachable, count in each worker's memory instead of failing every
+    # limited request (sending a message among them) with a 500; Redis is only a carrier.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
     CODE_LIMIT_PER_ADDRESS = "20 per hour"
