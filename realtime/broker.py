@@ -10,6 +10,8 @@ from typing import Protocol
 
 import gevent
 from gevent.queue import Queue
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger("parley.realtime")
 CHANNEL = "parley:events"
@@ -71,8 +73,10 @@ class RedisBroker:
         while True:
             pubsub = None
             try:
-                client = self._redis.Redis.from_url(self.url, socket_connect_timeout=5,
-                                                    health_check_interval=10)
+                # No silent retries: a dropped connection must surface here, so that the
+                # resubscription runs on_reconnect and the gap is read from the database.
+                client = self._redis.Redis.from_url(self.url, socket_connect_timeout=5, health_check_interval=10,
+                                                    retry=Retry(NoBackoff(), 0))
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
                 if not first:
