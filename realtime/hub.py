@@ -14,7 +14,8 @@ from collections import defaultdict, deque
 
 import gevent
 from flask import Flask
-from gevent.queue import Full, Queue
+from gevent import get_hub
+from gevent.hub import Waiter
 
 from realtime import store
 from realtime.broker import Broker
@@ -40,38 +41,76 @@ def sse_frame(event: dict) -> bytes:
 
 
 class Stream:
-    """One open /events stream or waiting long-poll: a queue of (event id, frame) for one person.
+    """One open /events stream or waiting long-poll: the (event id, frame, body) items queued
+    for one person, and the greenlet waiting for them, if any.
 
     `credential` names the login session or access token behind it, so revoking that closes it.
+    A list and a one-shot waiter rather than a gevent Queue (three deques and a timer per
+    wait): a stream costs a few hundred bytes, pushing to a stream whose reader is busy is an
+    append, and a reader takes everything queued at once (one write for a burst).
     """
+
+    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_timer")
 
     def __init__(self, user_id: int, credential: str):
         self.user_id = user_id
         self.credential = credential
-        self.queue: Queue = Queue(QUEUE_LIMIT)
+        self.items: list[tuple] = []
         self.closed = False
+        self._waiter: Waiter | None = None
+        self._timer = None
 
     def push(self, event_id: int | None, frame: bytes, body: dict | None = None) -> None:
         """Queue a frame (and, for long-polls, the event's body); a stream that fell
-        QUEUE_LIMIT frames behind is closed instead."""
+        QUEUE_LIMIT frames behind is closed instead (what it missed, it replays)."""
         if self.closed:
             return
-        try:
-            self.queue.put_nowait((event_id, frame, body))
-        except Full:
+        if len(self.items) >= QUEUE_LIMIT:
+            self.items.clear()
             self.close()
+            return
+        self.items.append((event_id, frame, body))
+        self._wake()
+
+    def wait(self, timeout: float | None = None) -> list[tuple]:
+        """Wait until something is queued, the stream closes or `timeout` seconds pass; take
+        and return everything queued (maybe nothing). Frames queued before a close are still
+        returned; after it, nothing more is queued."""
+        if not self.items and not self.closed:
+            waiter = Waiter()
+            self._waiter = waiter
+            timer = None
+            if timeout is not None:
+                timer = get_hub().loop.timer(max(timeout, 0.0))
+                timer.start(self._wake)
+            try:
+                waiter.get()
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.close()
+        items, self.items = self.items, []
+        return items
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None  # one wake-up per wait, however many pushes
+            get_hub().loop.run_callback(waiter.switch, None)
+
+    def close_after(self, seconds: float) -> None:
+        """Close the stream after `seconds` (its maximum age): one timer for its whole life."""
+        self._timer = get_hub().loop.timer(seconds)
+        self._timer.start(self.close)
 
     def close(self) -> None:
-        """End the stream: its reader wakes up and stops."""
+        """End the stream: its reader wakes up, takes what was queued, and stops."""
         if not self.closed:
             self.closed = True
-            try:
-                self.queue.put_nowait((None, None, None))
-            except Full:
-                # A reader that fell behind must still wake up and stop: what it had not
-                # read yet it will replay when it reconnects.
-                self.queue.queue.clear()
-                self.queue.put_nowait((None, None, None))
+            if self._timer is not None:
+                self._timer.close()
+                self._timer = None
+            self._wake()
 
 
 class Hub(PresenceMixin):

@@ -8,7 +8,6 @@ holds a database session or an app context while waiting.
 import time
 
 from flask import Flask
-from gevent.queue import Empty
 
 from realtime import store
 from realtime.hub import Hub, Stream, jittered, sse_frame
@@ -78,22 +77,20 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
         for batch in _replay(app, user_id, cursor):
             yield b"".join(sse_frame(event) for event in batch)
             sent = batch[-1]["id"]
-        deadline = time.monotonic() + jittered(config["EVENT_STREAM_MAX_AGE"])
-        while not stream.closed:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        stream.close_after(jittered(config["EVENT_STREAM_MAX_AGE"]))
+        while True:
+            frames = []
+            for event_id, frame, _body in stream.wait():
+                if event_id is not None:
+                    if event_id <= sent:
+                        continue
+                    sent = event_id
+                frames.append(frame)
+            if frames:
+                # Whatever queued up while this stream waited its turn goes out in one write.
+                yield frames[0] if len(frames) == 1 else b"".join(frames)
+            if stream.closed:
                 return
-            try:
-                event_id, frame, _body = stream.queue.get(timeout=left)
-            except Empty:
-                return
-            if frame is None:
-                return
-            if event_id is not None:
-                if event_id <= sent:
-                    continue
-                sent = event_id
-            yield frame
     finally:
         hub.close(stream)
 
@@ -116,13 +113,8 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            try:
-                item = stream.queue.get(timeout=left)
-            except Empty:
-                break
-            _take(item, after, collected, ephemeral)
-            while not stream.queue.empty():  # whatever else arrived with it
-                _take(stream.queue.get_nowait(), after, collected, ephemeral)
+            for item in stream.wait(left):  # with whatever else arrived with it
+                _take(item, after, collected, ephemeral)
         return {"events": collected, "cursor": collected[-1]["id"] if collected else after,
                 "ephemeral": ephemeral}
     finally:
