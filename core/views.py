@@ -70,4 +70,4 @@ def enforce_upload_limit() -> None:
     limit = current_app.config[key]
     request.max_content_length = limit + UPLOAD_SLACK
     if request.content_length is not None and request.content_length > limit + UPLOAD_SLACK:
-        abort(413, _("The file is larger than %(n)d MB.", n=limit // (1024 * 1024)))
+        abort(413, _("The file is larger than %(n)d MB.", n=max(1, -(-limit // (1024 * 1024)))))

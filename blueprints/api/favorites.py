@@ -50,8 +50,7 @@ def remove_favorite(favorite_id):
 
 @bp.route("/messages/<int:message_id>/favorite", methods=["DELETE"])
 @bp.response(204)
-@bp.alt_response(404, schema=ErrorSchema)
 @login_required
 def unfavorite_message(message_id):
-    """Unfavorite a message (by the message's id)."""
+    """Unfavorite a message (by the message's id); 204 also when it was not a favorite."""
     services.remove_favorite_of_message(_me(), message_id)

@@ -110,12 +110,12 @@ def remove_favorite(user: User, favorite_id: int) -> None:
 
 
 def remove_favorite_of_message(user: User, message_id: int) -> None:
-    """Unfavorite message `message_id`. NotFound when the person has not favorited it."""
+    """Unfavorite message `message_id`; nothing happens when it is not (or no longer) among
+    the person's favorites, so a repeated click or a retried request is harmless."""
     favorite_id = db.session.scalar(select(Favorite.id).where(Favorite.user_id == user.id,
                                                               Favorite.message_id == message_id))
-    if favorite_id is None:
-        raise NotFound(_("This message is not among your favorites."))
-    remove_favorite(user, favorite_id)
+    if favorite_id is not None:
+        remove_favorite(user, favorite_id)
 
 
 def list_favorites(user: User, kind: str = "all", q: str = "", page: int = 1,
