@@ -14,10 +14,25 @@ from core.routing import ID_MAX
 ID_RANGE = validate.Range(min=0, max=ID_MAX)
 
 
+def _class(chars: list[str]) -> str:
+    """The body of a regex character class of `chars`, as \\uXXXX ranges both Python and
+    ECMAScript read alike."""
+    codes, ranges = sorted(map(ord, chars)), []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(rf"\u{a:04x}" if a == b else rf"\u{a:04x}-\u{b:04x}" for a, b in ranges)
+
+
 # Patterns of the document. `\x00` is excluded everywhere a client's text goes (see Text);
-# `[^\x00]` is then "any character", newlines included, alike in Python and ECMAScript.
+# `[^\x00]` is then "any character", newlines included. Whitespace is spelled out as what
+# str.strip() strips: a pattern's `\s` means ECMAScript's, which lacks \x1c-\x1f and \x85.
+_WHITESPACE = _class([chr(code) for code in range(0x10000) if chr(code).isspace()])
+SPACE, NOT_SPACE = f"[{_WHITESPACE}]", rf"[^{_WHITESPACE}\x00]"
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*{NOT_SPACE}[^\x00]*$"
 # A client id is a UUID, or empty (none). `(?![\s\S])` is the end of the text: `$` would also
 # match before a final newline in Python, which the service's fullmatch refuses.
 CLIENT_ID_PATTERN = rf"^(?:{UUID_RE.pattern})?(?![\s\S])"
@@ -28,8 +43,8 @@ def stripped_text(min_length: int, max_length: int) -> str:
     `min_length` (0 or 1) to `max_length` characters, answering 400 otherwise: so the document
     states the rule the service enforces."""
     assert min_length in (0, 1)
-    text = rf"[^\s\x00](?:[^\x00]{{0,{max_length - 2}}}[^\s\x00])?"
-    return rf"^\s*{text}\s*$" if min_length else rf"^\s*(?:{text})?\s*$"
+    text = rf"{NOT_SPACE}(?:[^\x00]{{0,{max_length - 2}}}{NOT_SPACE})?"
+    return rf"^{SPACE}*{text}{SPACE}*$" if min_length else rf"^{SPACE}*(?:{text})?{SPACE}*$"
 
 
 def _no_nul(value: str) -> None:
