@@ -5,9 +5,11 @@ live events), load the person's memberships, replay `id > cursor` from the datab
 short-lived session, release it, then drain the queue skipping ids already sent. Nothing here
 holds a database session or an app context while waiting.
 """
+import socket
 import time
 
 from flask import Flask
+from gevent import get_hub
 
 from realtime import store
 from realtime.hub import Hub, Stream, jittered, sse_frame
@@ -54,8 +56,41 @@ def _replay(app: Flask, user_id: int, cursor: int):
             return
 
 
-def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None):
-    """The body of GET /events: a generator of SSE bytes. `cursor` None starts at now."""
+def _watch_client(sock, stream: Stream, heartbeat: float):
+    """Close `stream` as soon as its client is gone, rather than when a write fails (up to
+    two heartbeats later, or never for a client whose network vanished):
+
+    - a client never sends anything on an event stream after its request, so a readable
+      socket means it hung up (or broke the protocol): an io watcher ends the stream at once;
+    - a vanished network (no FIN, no ACK) is given up by the kernel once written data has
+      gone unacknowledged for two thirds of a heartbeat (TCP_USER_TIMEOUT; Linux otherwise
+      retransmits for about 15 minutes), which makes the socket readable too. A client gone
+      just after a heartbeat is so noticed within 5/3 of a heartbeat (25 s by default).
+
+    `sock` is the server's socket of the request (None when the server gives none). Returns
+    the watcher, to close when the stream ends.
+    """
+    if sock is None:
+        return None
+    try:
+        fileno = sock.fileno()
+        if hasattr(socket, "TCP_USER_TIMEOUT"):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, max(1000, int(heartbeat * 2000 / 3)))
+    except (OSError, AttributeError, TypeError):
+        return None
+    watcher = get_hub().loop.io(fileno, 1)  # 1: readable
+    watcher.start(_hung_up, watcher, stream)
+    return watcher
+
+
+def _hung_up(watcher, stream: Stream) -> None:
+    watcher.stop()
+    stream.close()
+
+
+def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None):
+    """The body of GET /events: a generator of SSE bytes. `cursor` None starts at now.
+    `sock`, the request's socket, lets the stream end as soon as its client is gone."""
     config = app.config
     if cursor is None:  # start at "now", read before registering so nothing falls between
         with app.app_context():
@@ -64,6 +99,7 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
     else:
         fresh = False
     stream = _open(app, hub, user_id, credential)
+    watcher = _watch_client(sock, stream, config["EVENT_HEARTBEAT"])
     try:
         # Hello only once registered: a client that acts on it must see what its act records.
         yield f"retry: {config['EVENT_RETRY']}\n: {' ' * 2048}\n\n".encode() + HELLO_FRAME
@@ -77,6 +113,8 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
         for batch in _replay(app, user_id, cursor):
             yield b"".join(sse_frame(event) for event in batch)
             sent = batch[-1]["id"]
+            if stream.closed:  # gone (or revoked) during a long replay: read no more
+                return
         stream.close_after(jittered(config["EVENT_STREAM_MAX_AGE"]))
         while True:
             frames = []
@@ -92,6 +130,8 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
             if stream.closed:
                 return
     finally:
+        if watcher is not None:
+            watcher.close()  # before the descriptor can be reused by another connection
         hub.close(stream)
 
 

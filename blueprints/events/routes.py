@@ -47,7 +47,8 @@ def stream():
     if cursor is None:
         cursor = _cursor(request.args.get("last_event_id"), "last_event_id")
     app = current_app._get_current_object()
-    body = event_stream(app, hub(), user_id, _credential(), cursor)
+    # gunicorn hands its socket over, so a stream whose client is gone ends at once.
+    body = event_stream(app, hub(), user_id, _credential(), cursor, request.environ.get("gunicorn.socket"))
     return Response(body, mimetype="text/event-stream", headers={
         "Cache-Control": "no-cache, no-transform",
         "X-Accel-Buffering": "no",
