@@ -72,6 +72,18 @@ def test_csrf_refusal_answers_json_to_the_api(app, client, alice):
         assert db.session.query(Conversation).count() == 0
 
 
+def test_api_write_without_a_login_is_told_to_log_in_not_to_reload(app, client, user):
+    # Found by the fuzzer: with neither a session nor a token, an API write was refused for
+    # its missing CSRF token (400 "reload the page"), where reads answered 401.
+    for method, path in (("POST", "/api/v1/groups"), ("DELETE", "/api/v1/friends/1"),
+                         ("PATCH", "/api/v1/groups/1"), ("PUT", "/api/v1/groups/1/invite")):
+        response = client.open(path, method=method, json={"name": "Book club"})
+        assert response.status_code == 401, (method, path)
+        assert response.get_json()["code"] == 401
+    with app.app_context():
+        assert db.session.query(Conversation).count() == 0
+
+
 def test_api_post_from_a_page_sends_the_meta_csrf_token(app, client, alice):
     html = client.get("/").get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)

@@ -1,5 +1,5 @@
 """Account pages: /register, /login, /logout, /password/forgot, /password/reset."""
-from flask import current_app, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -163,4 +163,8 @@ def check_csrf():
         return
     if sessions.bearer_token() is not None:
         return
+    if request.path.startswith("/api/") and not current_user.is_authenticated:
+        # Every API operation needs a login: a caller without one is told so (401), not that
+        # a CSRF token is missing, which only a logged-in page could have sent.
+        abort(401)
     csrf.protect()
