@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: setup run test translations extract-messages clean
+.PHONY: setup run test bench translations extract-messages clean
 
 setup: $(VENV)/.installed translations
 
@@ -22,6 +22,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The delivery benchmark (README "Benchmark"): rewrites the numbers in bench/RESULTS.md.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Refresh the message catalogues after changing user-visible strings.
 extract-messages: $(VENV)/.installed

@@ -1,0 +1,1 @@
+"""The benchmark scenarios: each an async function taking a Context and returning figures and details."""
