@@ -113,6 +113,17 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
+    # The document says how to log in, as README does: every operation takes either.
+    API_SPEC_OPTIONS = {
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "A personal access token, made on the profile page"},
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE_NAME,
+                              "description": "The pages' session; writes also need the page's "
+                                             "CSRF token in X-CSRFToken"},
+        }},
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    }
 
 
 WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test"}

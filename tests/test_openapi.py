@@ -158,3 +158,18 @@ def test_the_attachment_client_id_is_not_documented_as_nullable(spec):
     # A multipart part is text; a documented null made clients (and the fuzzer) send "null".
     client_id = spec["components"]["schemas"]["AttachmentCreate"]["properties"]["client_id"]
     assert not client_id.get("nullable")
+
+
+def test_the_document_says_how_to_log_in_and_every_operation_needs_it(app, spec):
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["sessionCookie"]["name"] == app.config["SESSION_COOKIE_NAME"]
+    assert spec["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
+    client = app.test_client()
+    for path, operations in spec["paths"].items():
+        url = re.sub(r"{\w+}", "1", path)
+        for method, operation in operations.items():
+            if method == "parameters" or operation.get("security") == []:
+                continue
+            response = client.open(url, method=method.upper(), json={})
+            assert response.status_code == 401, f"{method.upper()} {path}"

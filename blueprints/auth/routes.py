@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
+from flask_smorest import Blueprint as ApiBlueprint
 
 from blueprints.auth import bp, codes, services, sessions
 from blueprints.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, RegisterForm, ResetPasswordForm
@@ -157,14 +158,20 @@ def reset_password():
 
 
 @bp.before_app_request
+def require_login_for_api():
+    """Every operation of the JSON API (a view of a flask-smorest blueprint) needs a login, as
+    the OpenAPI document says: without one, answer 401 first, before the request's arguments
+    are read (422) or its CSRF token asked for (400)."""
+    blueprint = current_app.blueprints.get(request.blueprint) if request.blueprint else None
+    if isinstance(blueprint, ApiBlueprint) and not current_user.is_authenticated:
+        abort(401)
+
+
+@bp.before_app_request
 def check_csrf():
     """Every unsafe request carries a CSRF token, except Bearer-token requests (no cookie)."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
     if sessions.bearer_token() is not None:
         return
-    if request.path.startswith("/api/") and not current_user.is_authenticated:
-        # Every API operation needs a login: a caller without one is told so (401), not that
-        # a CSRF token is missing, which only a logged-in page could have sent.
-        abort(401)
     csrf.protect()
