@@ -155,6 +155,7 @@ class Hub(PresenceMixin):
         self.start()
         stream = Stream(user_id, credential)
         self.streams[user_id].add(stream)
+        self.lingering.pop(user_id, None)  # back within the grace: never went offline
         return stream
 
     def install_stays(self, user_id: int, stays: dict[int, list[list]], loaded_after: int) -> bool:
@@ -178,7 +179,9 @@ class Hub(PresenceMixin):
         return True
 
     def close(self, stream: Stream) -> None:
-        """Unregister `stream`; a person's memberships are forgotten with their last stream."""
+        """Unregister `stream`. With a person's last stream, their memberships stay (kept
+        current by the listener) through the offline grace, so a reconnect or the next
+        long-poll starts without reading them again; then they are forgotten."""
         stream.close()
         streams = self.streams.get(stream.user_id)
         if streams is None:
@@ -190,12 +193,15 @@ class Hub(PresenceMixin):
                 conversations = self._open_conversations(stream.user_id)
                 self.lingering[stream.user_id] = conversations
                 gevent.spawn_later(OFFLINE_GRACE, self._went_offline, stream.user_id, conversations)
-            for conversation_id in self.stays.pop(stream.user_id, {}):
-                users = self.conversation_users.get(conversation_id)
-                if users is not None:
-                    users.discard(stream.user_id)
-                    if not users:
-                        del self.conversation_users[conversation_id]
+
+    def _forget(self, user_id: int) -> None:
+        """Drop the memberships of a person with no stream here."""
+        for conversation_id in self.stays.pop(user_id, {}):
+            users = self.conversation_users.get(conversation_id)
+            if users is not None:
+                users.discard(user_id)
+                if not users:
+                    del self.conversation_users[conversation_id]
 
     def close_credential(self, credential: str) -> None:
         """Close every stream opened with `credential` (a revoked session or token)."""

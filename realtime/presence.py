@@ -89,6 +89,7 @@ class PresenceMixin:
         # Only if no stream came back (and closed again, with a grace of its own) since.
         if self.lingering.get(user_id) is conversations and user_id not in self.streams:
             del self.lingering[user_id]
+            self._forget(user_id)
             self._announce(user_id, False, conversations)
 
     def _announce(self, user_id: int, online: bool, conversations: list[int] | None = None) -> None:

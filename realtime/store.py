@@ -49,14 +49,39 @@ def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
         db.session.remove()
 
 
+def _replay_rows(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
+    rows = events_for_user(user_id, after_id, limit + 1)
+    events = [{"id": e.id, "type": e.type, "data": e.data, "created_at": e.created_at.isoformat()}
+              for e in rows[:limit]]
+    return events, len(rows) > limit
+
+
+def _bounds() -> tuple[int, int]:
+    first, newest = db.session.execute(
+        select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id)
+        .where(EventCounter.id == 1)).one()
+    return (first - 1 if first is not None else newest), newest
+
+
 def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
     """Events after `after_id` meant for `user_id` (as clients see them), and whether more
     than `limit` wait. Membership is checked as of each event (eventlog.events_for_user)."""
     try:
-        rows = events_for_user(user_id, after_id, limit + 1)
-        events = [{"id": e.id, "type": e.type, "data": e.data, "created_at": e.created_at.isoformat()}
-                  for e in rows[:limit]]
-        return events, len(rows) > limit
+        return _replay_rows(user_id, after_id, limit)
+    finally:
+        db.session.remove()
+
+
+def checked_replay(user_id: int, after_id: int, limit: int) -> tuple[bool, list[dict], bool]:
+    """`cursor_bounds` and `replay` in one short session (a reconnect or a long-poll does
+    both): whether `after_id` is still a cursor served (no older than the oldest event kept,
+    no newer than the newest), and if so the first `limit` events after it for `user_id`
+    and whether more wait."""
+    try:
+        oldest, newest = _bounds()
+        if after_id < oldest or after_id > newest:
+            return False, [], False
+        return (True, *_replay_rows(user_id, after_id, limit))
     finally:
         db.session.remove()
 
@@ -65,10 +90,7 @@ def cursor_bounds() -> tuple[int, int]:
     """(oldest, newest) valid cursors in one query: the id before the oldest event still kept
     (0 when nothing was ever pruned) and the newest committed id."""
     try:
-        first, newest = db.session.execute(
-            select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id)
-            .where(EventCounter.id == 1)).one()
-        return (first - 1 if first is not None else newest), newest
+        return _bounds()
     finally:
         db.session.remove()
 
@@ -78,5 +100,5 @@ def oldest_retained_id() -> int:
     return cursor_bounds()[0]
 
 
-__all__ = ["cursor_bounds", "event_dict", "last_event_id", "load_stays", "oldest_retained_id",
+__all__ = ["checked_replay", "cursor_bounds", "event_dict", "last_event_id", "load_stays", "oldest_retained_id",
            "read_events", "replay"]

@@ -36,19 +36,20 @@ def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
     raise RuntimeError("the hub moved on too fast to load memberships")
 
 
-def _check_cursor(app: Flask, hub: Hub, cursor: int) -> None:
-    with app.app_context():
-        oldest, newest = store.cursor_bounds()
-    if cursor < oldest or cursor > newest:
-        raise CursorTooOld()
-
-
-def _replay(app: Flask, user_id: int, cursor: int):
-    """Yield batches of events after `cursor` for `user_id` until none are left."""
+def _replay(app: Flask, user_id: int, cursor: int, check: bool):
+    """Yield batches of events after `cursor` for `user_id` until none are left. With
+    `check`, first raise CursorTooOld if the cursor is no longer served (the check and the
+    first batch share one database session)."""
     limit = app.config["EVENT_REPLAY_LIMIT"]
     while True:
         with app.app_context():
-            events, more = store.replay(user_id, cursor, limit)
+            if check:
+                valid, events, more = store.checked_replay(user_id, cursor, limit)
+                if not valid:
+                    raise CursorTooOld()
+                check = False
+            else:
+                events, more = store.replay(user_id, cursor, limit)
         if events:
             yield events
             cursor = events[-1]["id"]
@@ -103,18 +104,16 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
     try:
         # Hello only once registered: a client that acts on it must see what its act records.
         yield f"retry: {config['EVENT_RETRY']}\n: {' ' * 2048}\n\n".encode() + HELLO_FRAME
-        if not fresh:
-            try:
-                _check_cursor(app, hub, cursor)
-            except CursorTooOld:
-                yield RESET_FRAME
-                return
         sent = cursor
-        for batch in _replay(app, user_id, cursor):
-            yield b"".join(sse_frame(event) for event in batch)
-            sent = batch[-1]["id"]
-            if stream.closed:  # gone (or revoked) during a long replay: read no more
-                return
+        try:
+            for batch in _replay(app, user_id, cursor, check=not fresh):
+                yield b"".join(sse_frame(event) for event in batch)
+                sent = batch[-1]["id"]
+                if stream.closed:  # gone (or revoked) during a long replay: read no more
+                    return
+        except CursorTooOld:
+            yield RESET_FRAME
+            return
         stream.close_after(jittered(config["EVENT_STREAM_MAX_AGE"]))
         while True:
             frames = []
@@ -141,9 +140,10 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
     [typing and presence, best effort]} or raises CursorTooOld."""
     stream = _open(app, hub, user_id, credential)
     try:
-        _check_cursor(app, hub, after)
         with app.app_context():
-            events, _more = store.replay(user_id, after, app.config["EVENT_REPLAY_LIMIT"])
+            valid, events, _more = store.checked_replay(user_id, after, app.config["EVENT_REPLAY_LIMIT"])
+        if not valid:
+            raise CursorTooOld()
         if events:
             return {"events": events, "cursor": events[-1]["id"], "ephemeral": []}
         deadline = time.monotonic() + timeout
