@@ -1,6 +1,6 @@
 """The delivery layer's database reads: missed events for the hub, a person's stays and
 replay for a stream. Each opens and releases its own short session."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, bindparam, func, or_, select
 
 from extensions import db
 from models import Event, EventCounter, EventRecipient, Membership
@@ -32,17 +32,19 @@ def read_events(after_id: int, until_id: int | None = None, limit: int = 1000) -
         db.session.remove()
 
 
+# Built once with bound parameters (constructing a statement costs more than running it).
+_STAYS = select(Membership.conversation_id, Membership.joined_event_id, Membership.left_event_id).where(
+    Membership.user_id == bindparam("user_id"),
+    or_(Membership.left_event_id.is_(None), Membership.left_event_id > bindparam("after_id", type_=BigInteger)))
+_BOUNDS = select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id).where(EventCounter.id == 1)
+
+
 def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
     """`user_id`'s stays in conversations that can still matter for events after `after_id`:
     {conversation id: [[joined event id, left event id or None], ...]}."""
     try:
-        rows = db.session.execute(
-            select(Membership.conversation_id, Membership.joined_event_id, Membership.left_event_id)
-            .where(Membership.user_id == user_id,
-                   or_(Membership.left_event_id.is_(None), Membership.left_event_id > after_id))
-        ).all()
         stays: dict[int, list[list]] = {}
-        for conversation_id, joined, left in rows:
+        for conversation_id, joined, left in db.session.execute(_STAYS, {"user_id": user_id, "after_id": after_id}):
             stays.setdefault(conversation_id, []).append([joined or 0, left])
         return stays
     finally:
@@ -57,9 +59,7 @@ def _replay_rows(user_id: int, after_id: int, limit: int) -> tuple[list[dict], b
 
 
 def _bounds() -> tuple[int, int]:
-    first, newest = db.session.execute(
-        select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id)
-        .where(EventCounter.id == 1)).one()
+    first, newest = db.session.execute(_BOUNDS).one()
     return (first - 1 if first is not None else newest), newest
 
 
