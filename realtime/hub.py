@@ -63,13 +63,20 @@ class Stream:
     def push(self, event_id: int | None, frame: bytes, body: dict | None = None) -> None:
         """Queue a frame (and, for long-polls, the event's body); a stream that fell
         QUEUE_LIMIT frames behind is closed instead (what it missed, it replays)."""
+        self.put((event_id, frame, body))
+
+    def put(self, item: tuple) -> None:
+        """`push` of a ready (event id, frame, body) item. Fan-out hands the same item to every
+        stream: a tuple per delivery would outlive a young-generation collection while it
+        waits for its writer, and bring the cyclic collector's full passes (which stall the
+        whole worker) many times more often."""
         if self.closed:
             return
         if len(self.items) >= QUEUE_LIMIT:
             self.items.clear()
             self.close()
             return
-        self.items.append((event_id, frame, body))
+        self.items.append(item)
         self._wake()
 
     def wait(self, timeout: float | None = None) -> list[tuple]:
@@ -288,10 +295,10 @@ class Hub(PresenceMixin):
                         if self._member_at(uid, conversation_id, event_id)]
         if audience:
             body = public_body(event)
-            frame = sse_frame(body)
+            item = (event_id, sse_frame(body), body)
             for user_id in audience:
                 for stream in self.streams.get(user_id, ()):
-                    stream.push(event_id, frame, body)
+                    stream.put(item)
         self._apply_leaves(event)
 
     def _member_at(self, user_id: int, conversation_id: int, event_id: int) -> bool:
@@ -342,12 +349,12 @@ class Hub(PresenceMixin):
     def _heartbeat_loop(self) -> None:
         # One loop per worker writes the same pre-encoded bytes to every stream: a comment
         # line for proxies, and a `ping` event (no id) for the page's liveness timer.
-        frame = PING_FRAME
+        item = (None, PING_FRAME, None)
         while True:
             gevent.sleep(self.heartbeat_interval)
             for streams in list(self.streams.values()):
                 for stream in list(streams):
-                    stream.push(None, frame)
+                    stream.put(item)
 
 
 PING_FRAME = b": heartbeat\nevent: ping\ndata: {}\n\n"

@@ -67,10 +67,10 @@ class PresenceMixin:
 
     def _ephemeral(self, user_ids, name: str, data: dict) -> None:
         frame = f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-        body = {"type": name, "data": data}
+        item = (None, frame, {"type": name, "data": data})
         for user_id in user_ids:
             for stream in self.streams.get(user_id, ()):
-                stream.push(None, frame, body)
+                stream.put(item)
 
     def _typing(self, message: dict) -> None:
         typer = message["user"]["id"]
