@@ -240,6 +240,8 @@ class HttpPool:
         self.waiting: deque = deque()
         self.open = 0
         self.retried = 0
+        self._connecting: set = set()
+        self._all: set = set()
         self.failed_connects = 0
 
     def submit(self, request: bytes, callback) -> None:
@@ -256,7 +258,9 @@ class HttpPool:
             return
         if self.open < self.limit:
             self.open += 1
-            asyncio.get_running_loop().create_task(self._connect_and_send(request, callback))
+            task = asyncio.get_running_loop().create_task(self._connect_and_send(request, callback))
+            self._connecting.add(task)  # a strong reference until it is done
+            task.add_done_callback(self._connecting.discard)
         else:
             self.waiting.append((request, callback))
 
@@ -268,6 +272,7 @@ class HttpPool:
             self.failed_connects += 1
             callback(0, b"")
             return
+        self._all.add(conn)
         conn.send(request, callback)
 
     def release(self, conn: HttpConnection) -> None:
@@ -279,12 +284,18 @@ class HttpPool:
 
     def lost(self, conn: HttpConnection) -> None:
         self.open -= 1
+        self._all.discard(conn)
 
-    def close(self) -> None:
-        """Close every idle connection."""
-        for conn in self.idle:
+    def close(self, everything: bool = False) -> None:
+        """Close every idle connection (with `everything`, busy ones and connects too)."""
+        for conn in list(self._all if everything else self.idle):
+            conn.callback = None  # nothing to send again
             conn.transport.close()
         self.idle.clear()
+        if everything:
+            self.waiting.clear()
+            for task in list(self._connecting):
+                task.cancel()
 
 
 def post_message(host: str, port: int, token: str, conversation_id: int, text: str) -> bytes:

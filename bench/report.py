@@ -126,8 +126,10 @@ def _brief(name: str, details: dict) -> str:
             text += f" Rising rates (messages/s to 1,000): {steps}."
         return text
     if name == "redis":
-        return (f"on {details['database']}: one worker {lat(details['local']['latency_ms'])}; two workers with Redis "
-                f"{lat(details['redis']['latency_ms'])}.")
+        two = details.get("redis_two_workers")
+        return (f"on {details['database']}, {details['local']['rate']} messages/s: one worker in-process "
+                f"{lat(details['local']['latency_ms'])}; one worker through Redis {lat(details['redis']['latency_ms'])}"
+                + (f"; two workers through Redis {lat(two['latency_ms'])}" if two else "") + ".")
     if name == "sends":
         parts = []
         for kind, block in details.items():
@@ -141,10 +143,13 @@ def _brief(name: str, details: dict) -> str:
         return (f"{details['pollers']} pollers, {details['held_at_end']} held at the end; {details['repolls_per_s']} "
                 f"re-polls/s, server {details['server_cpu_share']:.0%}; latency {lat(details['latency_ms'])}.")
     if name == "storm":
-        return (f"{details['streams']} streams, {details['backlog_events']} events missed while away, "
-                f"{details['live_messages_during_storm']} live messages during the storm; all connected in "
-                f"{details['connected_seconds']} s, caught up in {details['caught_up_seconds']} s; lost "
-                f"{details['events_lost']}, doubled {details['events_doubled']}, out of order {details['out_of_order']}.")
+        def one(r):
+            return (f"{r['backlog_events']} events missed while away, {r['live_messages']} live messages; connected in "
+                    f"{r['connected_seconds']} s, {r['caught_up']} caught up in {r['caught_up_seconds']} s; lost "
+                    f"{r['events_lost']}, doubled {r['events_doubled']}, out of order {r['out_of_order']}, failed "
+                    f"{r['failed_streams']}")
+        return (f"{details['streams']} streams (opened in {details['open_seconds']} s). Quiet: {one(details['quiet'])}. "
+                f"With messages arriving: {one(details['busy'])}.")
     if name == "vanish":
         closed, silent = details["closed"], details["silent"]
         return (f"closed sockets freed after {closed.get('freed_after_seconds')} s (heartbeat "

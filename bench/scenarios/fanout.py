@@ -26,8 +26,9 @@ async def deliver(server, population, sink: Sink, rate: float, duration: float, 
     window.stop()
     sent = sender.sent - sent_before
     expected = sent * members
-    await sender.drain(15)
-    await wait_for(lambda: sink.frames - frames_before >= expected, 15)
+    # An overloaded server works through its backlog before anything counts as missing.
+    await sender.drain(120)
+    await wait_for(lambda: sink.frames - frames_before >= expected, 30)
     sink.recording = False
     received = sink.frames - frames_before
     pool.close()
@@ -94,7 +95,7 @@ async def chat_mix(ctx: Context) -> dict:
         figure("chat.p50", "Chat mix: delivery latency p50", lat["p50"], "ms", 3, "<"),
         figure("chat.p99", "Chat mix: delivery latency p99", lat["p99"], "ms", 20, "<"),
         figure("chat.cpu", "Chat mix: server CPU per delivery", result["server_cpu_us_per_delivery"], "µs", 35, "<="),
-        figure("chat.lost", "Chat mix: deliveries missing", lost, "", 0, "<="),
+        figure("chat.lost", "Chat mix: deliveries missing (30 s after the last answer)", lost, "", 0, "<="),
     ]}
 
 
@@ -103,7 +104,7 @@ async def big_group(ctx: Context) -> dict:
     passes 150 ms or deliveries fall behind."""
     size = ctx.scale(1000, 300)
     duration, warmup, step_seconds = ctx.scale((30, 5, 10), (8, 2, 3))
-    rates = ctx.scale([20, 40, 50, 60, 70, 80, 100, 120, 150, 200], [20, 50, 100])
+    rates = ctx.scale([20, 40, 50, 60, 65, 70, 75, 80, 90, 100, 120, 150, 200], [20, 50, 100])
     ctx.log(f"big group: 1 group of {size}, 10 messages/s, then {rates} messages/s")
     with served(ctx, "sqlite", 1, size) as (server, population, _database):
         members = population.groups[0]
@@ -133,7 +134,7 @@ async def big_group(ctx: Context) -> dict:
             stream.close()
     details = {"group_size": size, "open_seconds": round(opened_in, 1), "at_10_per_s": base, "steps": steps,
                "best": best}
-    top = best["deliveries_per_s"] if best else 0
+    top = best["rate"] * size if best else 0  # offered, and delivered in full
     note = ""
     if best and best["server_cpu_share"] < 0.9:
         note = (f"server at {best['server_cpu_share']:.0%} of its core at the best rate: the load "
