@@ -45,12 +45,15 @@ class Stream:
     for one person, and the greenlet waiting for them, if any.
 
     `credential` names the login session or access token behind it, so revoking that closes it.
-    A list and a one-shot waiter rather than a gevent Queue (three deques and a timer per
-    wait): a stream costs a few hundred bytes, pushing to a stream whose reader is busy is an
-    append, and a reader takes everything queued at once (one write for a burst).
+    A list and a waiter rather than a gevent Queue (three deques and a timer per wait): a
+    stream costs a few hundred bytes, pushing to a stream whose reader is busy is an append,
+    and a reader takes everything queued at once (one write for a burst). The list and the
+    waiter are made once: a new one per wake-up would live until the next (for an idle
+    stream, a heartbeat later), be promoted to the collector's oldest generation, and bring
+    full collections, which stall the whole worker, many times more often.
     """
 
-    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_timer")
+    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_waiting", "_timer")
 
     def __init__(self, user_id: int, credential: str):
         self.user_id = user_id
@@ -58,6 +61,7 @@ class Stream:
         self.items: list[tuple] = []
         self.closed = False
         self._waiter: Waiter | None = None
+        self._waiting = False
         self._timer = None
 
     def push(self, event_id: int | None, frame: bytes, body: dict | None = None) -> None:
@@ -84,8 +88,12 @@ class Stream:
         and return everything queued (maybe nothing). Frames queued before a close are still
         returned; after it, nothing more is queued."""
         if not self.items and not self.closed:
-            waiter = Waiter()
-            self._waiter = waiter
+            waiter = self._waiter
+            if waiter is None:
+                waiter = self._waiter = Waiter()
+            else:
+                waiter.clear()  # a wake-up left over from a wait that ended otherwise
+            self._waiting = True
             timer = None
             if timeout is not None:
                 timer = get_hub().loop.timer(max(timeout, 0.0))
@@ -93,17 +101,19 @@ class Stream:
             try:
                 waiter.get()
             finally:
-                self._waiter = None
+                self._waiting = False
                 if timer is not None:
                     timer.close()
-        items, self.items = self.items, []
+        if not self.items:
+            return []
+        items = self.items[:]
+        self.items.clear()
         return items
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None  # one wake-up per wait, however many pushes
-            get_hub().loop.run_callback(waiter.switch, None)
+        if self._waiting:
+            self._waiting = False  # one wake-up per wait, however many pushes
+            get_hub().loop.run_callback(self._waiter.switch, None)
 
     def close_after(self, seconds: float) -> None:
         """Close the stream after `seconds` (its maximum age): one timer for its whole life."""
