@@ -317,6 +317,7 @@ class Sender:
         self.sent = 0
         self.answered = 0
         self.created = 0
+        self.created_recorded = 0  # acknowledged sends among those made while recording
         self.errors: dict[int, int] = {}
         self.post_times: list[float] = []  # seconds from intended send time to the answer
         self.recording = False
@@ -352,6 +353,8 @@ class Sender:
             self.answered += 1
             if status in (200, 201):
                 self.created += 1
+                if recording:
+                    self.created_recorded += 1
             else:
                 self.errors[status] = self.errors.get(status, 0) + 1
             if recording:

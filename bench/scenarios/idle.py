@@ -30,7 +30,10 @@ async def idle_streams(ctx: Context) -> dict:
         streams = warm + rest
         ctx.log(f"  {len(streams)} streams open in {opened_in:.1f} s "
                 f"({open_cpu / len(rest) * 1000:.2f} ms of server CPU each); settling")
-        await asyncio.sleep(5)  # presence frames of the ramp-up are written
+        # Two heartbeats: the ramp-up's presence frames are written, and the full collection
+        # its promotions brought due (0.5 s at 15,000 streams) runs before the window, which
+        # then measures the steady state.
+        await asyncio.sleep(ctx.scale(30, 15))
         memory1 = server.memory()
         pings0 = sink.pings
         frames0 = sink.frames
