@@ -120,6 +120,15 @@ def _brief(name: str, details: dict) -> str:
         text = (f"{base['messages']} messages, {base['deliveries_received']}/{base['deliveries_expected']} deliveries "
                 f"at {base['deliveries_per_s']}/s; latency {lat(base['latency_ms'])}; POST {lat(base['post_ms'])}; "
                 f"server {base['server_cpu_share']:.0%} of its core, load generator {base['client_cpu_share']:.0%}.")
+        half = details.get("at_half_rate") if name == "chat" else None
+        if half:
+            text += (f" At half the rate ({half['rate']:g}/s, {half['deliveries_per_s']} deliveries/s): latency "
+                     f"{lat(half['latency_ms'])}; server {half['server_cpu_share']:.0%}, "
+                     f"{half['server_cpu_us_per_delivery']} µs/delivery ({half.get('fanout_cpu_us_per_delivery')} beyond "
+                     f"the POSTs).")
+        if "fanout_cpu_us_per_delivery" in base:
+            text += (f" A send alone (nobody online) costs {base['send_cpu_ms_alone']} ms of server CPU; "
+                     f"beyond the POSTs, fan-out costs {base['fanout_cpu_us_per_delivery']} µs per delivery.")
         if name == "big":
             steps = "; ".join(f"{s['rate']}/s → p99 {s['latency_ms']['p99']} ms, server {s['server_cpu_share']:.0%}, "
                               f"{s['server_cpu_us_per_delivery']} µs/delivery" for s in details["steps"])
@@ -158,7 +167,13 @@ def _brief(name: str, details: dict) -> str:
     return json.dumps(details)[:400]
 
 
-def write(path: Path, outcomes: dict, run: dict, machine: dict) -> None:
+def regenerate(path: Path) -> None:
+    """Rewrite the generated part of `path` from the JSON beside it (after editing this module)."""
+    raw = json.loads(path.with_name(path.stem.replace("RESULTS", "results") + ".json").read_text())
+    write(path, {}, raw.get("run", {}), raw.get("machine", {}), keep_time=True)
+
+
+def write(path: Path, outcomes: dict, run: dict, machine: dict, keep_time: bool = False) -> None:
     """Merge `outcomes` into the JSON beside `path` and rewrite the generated part of `path`."""
     raw_path = path.with_name(path.stem.replace("RESULTS", "results") + ".json")
     try:
@@ -167,7 +182,7 @@ def write(path: Path, outcomes: dict, run: dict, machine: dict) -> None:
         results = {}
     results.setdefault("scenarios", {}).update(outcomes)
     results["machine"] = machine
-    results["run"] = {**run, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    results["run"] = run if keep_time else {**run, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     raw_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     try:
         document = path.read_text()
@@ -178,3 +193,7 @@ def write(path: Path, outcomes: dict, run: dict, machine: dict) -> None:
     head, rest = document.split(BEGIN, 1)
     _old, tail = rest.split(END, 1)
     path.write_text(f"{head}{BEGIN}\n{generated(results)}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    regenerate(Path(__file__).resolve().parent / "RESULTS.md")
