@@ -181,7 +181,8 @@ def write(path: Path, outcomes: dict, run: dict, machine: dict, keep_time: bool 
     except (OSError, ValueError):
         results = {}
     results.setdefault("scenarios", {}).update(outcomes)
-    results["machine"] = machine
+    # A partial rerun without PostgreSQL or Redis keeps the versions the others were run on.
+    results["machine"] = {**results.get("machine", {}), **{k: v for k, v in machine.items() if v is not None}}
     results["run"] = run if keep_time else {**run, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     raw_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     try:
