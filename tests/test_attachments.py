@@ -13,55 +13,20 @@ import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 from sqlalchemy import func, select
 
-from blueprints.friends import services as friends
 from extensions import db
 from models import Message
 from tests.conftest import make_app
-from tests.helpers import (add_to_group, assert_error, make_friends, make_group, make_user, quick_client, quit_group,
+from tests.helpers import (add_to_group, assert_error, make_friends, make_user, quick_client, quit_group,
                            remove_from_group)
-from tests.uploads import (KB, MB, blob_names, cursor, events_of, file_part, get, image_bytes, noise, noisy_png,
-                           raw_multipart, recall, stored_files, upload, uploaded)
+from tests.uploads import (KB, MB, blob_names, cursor, events_of, file_part, get, image_bytes, noise,
+                           noisy_png, raw_multipart, recall, stored_files, upload, uploaded)
+# The shared fixtures, used by name in the tests below.
+from tests.uploads import as_, direct, group, people  # noqa: F401
 
 HTML = b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"
 SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
        b'<script>alert(1)</script><rect width="10" height="10"/></svg>\n')
 LOCKED_DOWN = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"}
-
-
-@pytest.fixture
-def people(app):
-    """alice, bob, carol and dave. alice is friends with everyone; alice and bob share a
-    direct conversation. Returns their ids."""
-    ids = tuple(make_user(app, name) for name in ("alice", "bob", "carol", "dave"))
-    for friend in ids[1:]:
-        make_friends(app, ids[0], friend)
-    return ids
-
-
-@pytest.fixture
-def direct(app, people):
-    alice, bob, *_ = people
-    with app.app_context():
-        return friends.direct_conversation(alice, bob).id
-
-
-@pytest.fixture
-def group(app, people):
-    """'Hikers', owned by alice, with bob and carol (not dave)."""
-    alice, bob, carol, _dave = people
-    return make_group(app, alice, "Hikers", [bob, carol])
-
-
-@pytest.fixture
-def as_(app, people):
-    """as_("alice") -> (client, headers), one logged-in browser per person, made once."""
-    made = {}
-
-    def login(username):
-        if username not in made:
-            made[username] = quick_client(app, username)
-        return made[username]
-    return login
 
 
 @pytest.fixture

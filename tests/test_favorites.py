@@ -5,48 +5,14 @@ import re
 
 import pytest
 
-from blueprints.friends import services as friends
 from extensions import db
 from tests.conftest import csrf_from, make_app
-from tests.helpers import (add_to_group, assert_error, make_friends, make_group, make_user, quick_client, quit_group,
+from tests.helpers import (add_to_group, assert_error, make_friends, make_user, quick_client, quit_group,
                            remove_from_group)
 from tests.uploads import (API, KB, cursor, events_of, favorite, favorited, file_part, get, image_bytes, noise,
                            raw_multipart, recall, send_text, uploaded)
-
-
-@pytest.fixture
-def people(app):
-    """alice, bob, carol and dave; alice is friends with everyone. Returns their ids."""
-    ids = tuple(make_user(app, name) for name in ("alice", "bob", "carol", "dave"))
-    for friend in ids[1:]:
-        make_friends(app, ids[0], friend)
-    return ids
-
-
-@pytest.fixture
-def direct(app, people):
-    """The direct conversation of alice and bob."""
-    with app.app_context():
-        return friends.direct_conversation(people[0], people[1]).id
-
-
-@pytest.fixture
-def group(app, people):
-    """'Hikers', owned by alice, with bob and carol (not dave)."""
-    alice, bob, carol, _dave = people
-    return make_group(app, alice, "Hikers", [bob, carol])
-
-
-@pytest.fixture
-def as_(app, people):
-    """as_("alice") -> (client, headers), one logged-in browser per person, made once."""
-    made = {}
-
-    def login(username):
-        if username not in made:
-            made[username] = quick_client(app, username)
-        return made[username]
-    return login
+# The shared fixtures, used by name in the tests below.
+from tests.uploads import as_, direct, group, people  # noqa: F401
 
 
 def listed(browser, **params) -> dict:

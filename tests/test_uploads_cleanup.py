@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from tests.helpers import make_friends, make_group, make_user, quick_client
+from tests.helpers import make_friends, make_group, make_user
 from tests.pages import post_profile
-from tests.uploads import KB, favorited, get, image_bytes, noise, recall, stored_files, uploaded
+from tests.uploads import KB, login_cache, favorited, get, image_bytes, noise, recall, stored_files, uploaded
 
 
 @pytest.fixture
@@ -18,13 +18,7 @@ def as_(app):
     make_friends(app, alice, bob)
     make_friends(app, alice, carol)
     make_group(app, alice, "Hikers", [bob, carol])
-    made = {}
-
-    def login(username):
-        if username not in made:
-            made[username] = quick_client(app, username)
-        return made[username]
-    return login
+    return login_cache(app)
 
 
 @pytest.fixture
