@@ -6,6 +6,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
+from blueprints.api.chat import sender_key
 from blueprints.api.schemas import AttachmentCreateSchema, ErrorSchema, MessageSchema
 from blueprints.attachments import services
 from blueprints.chat import services as chat
@@ -31,10 +32,6 @@ class UploadBlueprint(Blueprint):
 bp = UploadBlueprint("api_attachments", __name__, url_prefix="/api/v1", description="Images, files and recall")
 
 
-def _sender_key() -> str:
-    return f"send:{current_user.get_id()}"
-
-
 @bp.route("/conversations/<int:conversation_id>/attachments", methods=["POST"])
 @upload_limit("FILE_MAX_BYTES")
 @bp.arguments(AttachmentCreateSchema, location="files")
@@ -45,7 +42,7 @@ def _sender_key() -> str:
 @bp.alt_response(404, schema=ErrorSchema)
 @bp.alt_response(413, schema=ErrorSchema)
 @bp.alt_response(429, schema=ErrorSchema)
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=_sender_key)
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=sender_key)
 @login_required
 def send_attachment(args, conversation_id):
     """Send an image or file (multipart/form-data: `file`, optional `caption` and

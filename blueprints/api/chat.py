@@ -17,7 +17,8 @@ def _me():
     return current_user._get_current_object()
 
 
-def _sender_key() -> str:
+def sender_key() -> str:
+    """The rate-limit key of the logged-in person's sends (text and attachments share it)."""
     return f"send:{current_user.get_id()}"
 
 
@@ -52,7 +53,7 @@ def history(args, conversation_id):
 @bp.alt_response(403, schema=ErrorSchema)
 @bp.alt_response(404, schema=ErrorSchema)
 @bp.alt_response(429, schema=ErrorSchema)
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=_sender_key)
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=sender_key)
 @login_required
 def send_message(args, conversation_id):
     """Send a text message (1–5,000 characters). A retried POST with the same `client_id`

@@ -51,8 +51,9 @@ def download(public_id: str):
     """An attachment's bytes. PNG, JPEG, GIF and WebP images open in the browser (unless
     `?download=1`); everything else is a download of type application/octet-stream."""
     attachment = services.viewable_attachment(current_user, public_id)
-    inline = attachment.kind == "image" and attachment.mime in IMAGE_TYPES and not request.args.get("download")
-    mime = attachment.mime if attachment.kind == "image" and attachment.mime in IMAGE_TYPES else "application/octet-stream"
+    viewable = attachment.kind == "image" and attachment.mime in IMAGE_TYPES
+    mime = attachment.mime if viewable else "application/octet-stream"
+    inline = viewable and not request.args.get("download")
     return _send(attachment.blob_key, mime, "inline" if inline else "attachment", attachment.name,
                  attachment.created_at)
 

@@ -7,16 +7,13 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
 
 from blueprints.attachments.names import clean_file_name
 from blueprints.chat import services as chat
 from core.blocking import offload
 from core.errors import DomainError, NotFound, PayloadTooLarge
-from core.timeutil import utcnow
 from extensions import db
 from models import Attachment, Favorite, Message, User
-from realtime.eventlog import record_event
 from storage import blob_store
 from storage.images import IMAGE_TYPES, clean_image, sniff
 
@@ -105,22 +102,8 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     message = Message(conversation_id=conversation.id, sender_id=sender.id, kind=attachment.kind,
                       body=caption, client_id=client_id)
     message.attachment = attachment
-    db.session.add(message)
-    conversation.last_activity_at = utcnow()
-    try:
-        db.session.flush()
-        event = record_event("message.created", {"message": chat.message_body(message, sender)},
-                             conversation_id=conversation.id)
-        event.stamp(message, "event_id")
-        db.session.commit()
-    except IntegrityError:
-        # The same client id raced itself; the stored bytes are shared or swept by cleanup.
-        db.session.rollback()
-        existing = chat.sent_with_client_id(sender.id, client_id) if client_id else None
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
+    # A lost client-id race leaves these bytes unreferenced: shared, or swept by cleanup.
+    return chat.store_message(sender, conversation, message)
 
 
 def viewable_attachment(user: User, public_id: str) -> Attachment:

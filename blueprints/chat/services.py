@@ -101,6 +101,14 @@ def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
                                                    Message.client_id == client_id))
 
 
+def within_stays(stays: list[Membership], event_id: int | None) -> bool:
+    """True when event `event_id` falls inside one of `stays` (the Python twin of the SQL
+    `_visible`)."""
+    event_id = event_id or 0
+    return any((stay.joined_event_id or 0) <= event_id
+               and (stay.left_event_id is None or event_id <= stay.left_event_id) for stay in stays)
+
+
 def can_see(user: User, message: Message) -> bool:
     """True when `user` may read `message` in its conversation now: they are in the
     conversation and the message falls within one of their stays."""
@@ -108,9 +116,7 @@ def can_see(user: User, message: Message) -> bool:
         _conversation, stays = readable_conversation(user, message.conversation_id)
     except NotFound:
         return False
-    return any((stay.joined_event_id or 0) <= (message.event_id or 0)
-               and (stay.left_event_id is None or (message.event_id or 0) <= stay.left_event_id)
-               for stay in stays)
+    return within_stays(stays, message.event_id)
 
 
 def clean_client_id(client_id: str | None) -> str | None:
@@ -142,6 +148,13 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
     conversation = sendable_conversation(sender, conversation_id)
     message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id)
+    return store_message(sender, conversation, message)
+
+
+def store_message(sender: User, conversation: Conversation, message: Message) -> tuple[Message, bool]:
+    """Commit `message` (checked and built by the caller, with its attachment if any) with
+    its message.created event. Returns (message, True), or (the stored twin, False) when
+    the same client id raced it in."""
     db.session.add(message)
     conversation.last_activity_at = utcnow()
     try:
@@ -154,7 +167,7 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
     except IntegrityError:
         # The same client id raced itself (a double-clicked retry): the first one stored wins.
         db.session.rollback()
-        existing = sent_with_client_id(sender.id, client_id) if client_id else None
+        existing = sent_with_client_id(sender.id, message.client_id) if message.client_id else None
         if existing is None:
             raise
         return existing, False

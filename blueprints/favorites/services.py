@@ -42,8 +42,7 @@ def _chat_urls(user: User, favorites: list[Favorite]) -> dict[int, str]:
         mine = stays.get(conversation_id, [])
         if recalled_at or dissolved_at or not any(s.left_at is None for s in mine):
             continue
-        if any((s.joined_event_id or 0) <= (event_id or 0) and (s.left_event_id is None or (event_id or 0) <= s.left_event_id)
-               for s in mine):
+        if chat.within_stays(mine, event_id):
             visible[message_id] = f"/chat/{conversation_id}?message={message_id}"
     return {fid: visible[mid] for fid, mid in messages.items() if mid in visible}
 
