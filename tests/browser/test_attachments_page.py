@@ -6,6 +6,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
@@ -108,6 +109,13 @@ def test_a_cancelled_upload_sends_nothing(chat):
     assert held, "the upload never started"
     row.get_by_role("button", name="Cancel").click()
     expect(row).to_have_count(0)
+    # The held request must not be let through afterwards: unroute would continue it, and a
+    # cancelled upload's bytes never reach the server on a real link either.
+    for route in held:
+        try:
+            route.abort()
+        except PlaywrightError:  # already settled by the cancel
+            pass
     alice.unroute("**/attachments")
     alice.locator("#composer-text").fill("after the cancel")
     alice.locator("#composer-text").press("Enter")
