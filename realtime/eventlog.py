@@ -89,10 +89,12 @@ def _assign_ids(session: Session) -> None:
     # Write everything else first, so the counter's row lock is held only for the few
     # statements below and the COMMIT itself.
     session.flush()
+    # Core statements on the tables: the ORM's bulk paths would only add per-call overhead.
+    counter = EventCounter.__table__
     last = session.execute(
-        update(EventCounter).where(EventCounter.id == 1)
-        .values(last_id=EventCounter.last_id + len(pending))
-        .returning(EventCounter.last_id)
+        update(counter).where(counter.c.id == 1)
+        .values(last_id=counter.c.last_id + len(pending))
+        .returning(counter.c.last_id)
     ).scalar_one()
     rows, recipients = [], []
     for offset, item in enumerate(pending):
@@ -102,9 +104,9 @@ def _assign_ids(session: Session) -> None:
         recipients.extend({"user_id": uid, "event_id": item.id} for uid in item.user_ids)
         for obj, attribute in item._stamps:
             setattr(obj, attribute, item.id)
-    session.execute(insert(Event), rows)
+    session.execute(insert(Event.__table__), rows)
     if recipients:
-        session.execute(insert(EventRecipient), recipients)
+        session.execute(insert(EventRecipient.__table__), recipients)
     session.info[_COMMITTED] = pending
 
 

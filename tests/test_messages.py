@@ -223,6 +223,31 @@ def test_retried_send_returns_the_stored_message(app, people, direct, as_):
     assert stored(app) == ["first try"]
 
 
+def test_retried_send_records_no_second_event(app, people, direct, as_):
+    alice, bob, *_ = people
+    client_id = str(uuid.uuid4())
+    before = cursor(app)
+    first = send(as_("alice"), direct, "once", client_id=client_id)
+    again = send(as_("alice"), direct, "once", client_id=client_id)
+    assert (first.status_code, again.status_code) == (201, 200)
+    created = events_of(app, bob, after=before, event_type="message.created")
+    assert [event.data["message"]["id"] for event in created] == [first.get_json()["id"]]
+
+
+def test_retry_after_the_friendship_ended_returns_the_stored_message(app, people, direct, as_):
+    # The answer to the first try was lost; by the retry, bob had removed alice. The send
+    # did happen, so the retry says so (200) instead of refusing it (403).
+    _alice, bob, *_ = people
+    client_id = str(uuid.uuid4())
+    first = send(as_("alice"), direct, "sent before the end", client_id=client_id)
+    client, headers = as_("bob")
+    assert client.delete(f"{API}/friends/{_alice}", headers=headers).status_code == 204
+    again = send(as_("alice"), direct, "sent before the end", client_id=client_id)
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    assert_error(send(as_("alice"), direct, "a new one", client_id=str(uuid.uuid4())), 403)
+    assert stored(app) == ["sent before the end"]
+
+
 def test_same_client_id_from_another_sender_is_another_message(app, people, direct, as_):
     client_id = str(uuid.uuid4())
     mine = send(as_("alice"), direct, "from alice", client_id=client_id)

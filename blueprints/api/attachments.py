@@ -51,10 +51,9 @@ def send_attachment(args, conversation_id):
     Images up to IMAGE_MAX_BYTES, files up to FILE_MAX_BYTES, within your storage quota
     (413 otherwise)."""
     upload = args["file"]
-    message, created = services.send_attachment(current_user._get_current_object(), conversation_id,
-                                                upload.stream, upload.filename, args["caption"],
-                                                args["client_id"])
-    return chat.message_bodies([message])[0], 201 if created else 200
+    sent = services.send_attachment(current_user._get_current_object(), conversation_id,
+                                    upload.stream, upload.filename, args["caption"], args["client_id"])
+    return sent.body, 201 if sent.created else 200
 
 
 @bp.route("/messages/<int:message_id>/recall", methods=["POST"])

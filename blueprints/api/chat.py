@@ -58,8 +58,8 @@ def history(args, conversation_id):
 def send_message(args, conversation_id):
     """Send a text message (1–5,000 characters). A retried POST with the same `client_id`
     returns the stored message (200) instead of storing it twice."""
-    message, created = services.send_message(_me(), conversation_id, args["body"], args["client_id"])
-    return services.message_bodies([message])[0], 201 if created else 200
+    sent = services.send_message(_me(), conversation_id, args["body"], args["client_id"])
+    return sent.body, 201 if sent.created else 200
 
 
 @bp.route("/conversations/<int:conversation_id>/read", methods=["POST"])

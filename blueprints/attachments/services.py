@@ -41,7 +41,7 @@ def storage_used(user_id: int) -> int:
 
 
 def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filename: str | None,
-                    caption: str = "", client_id: str | None = None) -> tuple[Message, bool]:
+                    caption: str = "", client_id: str | None = None) -> "chat.Sent":
     """Send `upload` (a seekable binary file) as a message of kind image or file.
 
     The type is sniffed from the bytes (libmagic), never taken from `filename` or the
@@ -51,8 +51,8 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     text (up to 5,000 characters). Limits (bytes): IMAGE_MAX_BYTES, FILE_MAX_BYTES and the
     sender's UPLOAD_QUOTA_BYTES.
 
-    Returns (message, created) as `send_message` does (a retried `client_id` returns the
-    stored message). Raises PayloadTooLarge (a limit), DomainError (empty file, caption, bad
+    Returns a `Sent` as `send_message` does (a retried `client_id` returns the stored
+    message, and its bytes are not stored again). Raises PayloadTooLarge (a limit), DomainError (empty file, caption, bad
     client id), NotFound, Forbidden (as sending text would).
     """
     config = current_app.config
@@ -60,7 +60,7 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     if client_id:
         existing = chat.sent_with_client_id(sender.id, client_id)
         if existing is not None:
-            return existing, False
+            return chat.Sent(existing, False, chat.message_bodies([existing])[0])
     caption = caption or ""
     if not isinstance(caption, str) or len(caption) > chat.BODY_MAX:
         raise DomainError(_("A caption can be at most %(n)d characters.", n=chat.BODY_MAX), "caption")

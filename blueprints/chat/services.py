@@ -1,6 +1,7 @@
 """Chat actions: send a message (idempotent by client id), recall it, read history by
 cursor, move the read position, count unread messages, list a person's conversations."""
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -129,49 +130,64 @@ def clean_client_id(client_id: str | None) -> str | None:
     return client_id.lower()
 
 
-def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> tuple[Message, bool]:
+@dataclass
+class Sent:
+    """The outcome of a send: the message, whether this call stored it (False: a retried
+    client id found the stored one), and its `message_body` as delivered."""
+
+    message: Message
+    created: bool
+    body: dict
+
+
+def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> Sent:
     """Store a text message from `sender` and record its message.created event.
 
-    Returns (message, created): a retried send with the same `client_id` returns the stored
-    message and False. Raises DomainError (empty, over 5,000 characters, bad client id),
-    NotFound (not in the conversation), Forbidden (a direct conversation with someone who is
-    no longer a friend).
+    A retried send with the same `client_id` returns the stored message with created False,
+    even once the sender could no longer send there. Raises DomainError (empty, over 5,000
+    characters, bad client id), NotFound (not in the conversation), Forbidden (a direct
+    conversation with someone who is no longer a friend).
     """
     client_id = clean_client_id(client_id)
-    if client_id:
-        existing = sent_with_client_id(sender.id, client_id)
-        if existing is not None:
-            return existing, False
-    if not isinstance(body, str) or not body.strip():
-        raise DomainError(_("Type a message first."), "body")
-    if len(body) > BODY_MAX:
-        raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
-    conversation = sendable_conversation(sender, conversation_id)
-    message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id)
+    try:
+        if not isinstance(body, str) or not body.strip():
+            raise DomainError(_("Type a message first."), "body")
+        if len(body) > BODY_MAX:
+            raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
+        conversation = sendable_conversation(sender, conversation_id)
+    except (DomainError, NotFound, Forbidden):
+        # A retry of a send that was stored is answered with it, whatever changed since.
+        existing = sent_with_client_id(sender.id, client_id) if client_id else None
+        if existing is None:
+            raise
+        return Sent(existing, False, message_bodies([existing])[0])
+    # attachment=None: a text message has none, and saying so spares a lazy load.
+    message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id,
+                      attachment=None)
     return store_message(sender, conversation, message)
 
 
-def store_message(sender: User, conversation: Conversation, message: Message) -> tuple[Message, bool]:
+def store_message(sender: User, conversation: Conversation, message: Message) -> Sent:
     """Commit `message` (checked and built by the caller, with its attachment if any) with
-    its message.created event. Returns (message, True), or (the stored twin, False) when
-    the same client id raced it in."""
+    its message.created event. A client id already stored (a retry, or a twin that raced
+    it in) is not stored again: the stored message is returned with created False. The
+    unique index on (sender, client id) decides, so the common case costs no lookup."""
     db.session.add(message)
     conversation.last_activity_at = utcnow()
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
         db.session.flush()
-        event = record_event("message.created", {"message": message_body(message, sender)},
-                             conversation_id=conversation.id)
+        body = message_body(message, sender)
+        event = record_event("message.created", {"message": body}, conversation_id=conversation.id)
         event.stamp(message, "event_id")
         db.session.commit()
     except IntegrityError:
-        # The same client id raced itself (a double-clicked retry): the first one stored wins.
         db.session.rollback()
         existing = sent_with_client_id(sender.id, message.client_id) if message.client_id else None
         if existing is None:
             raise
-        return existing, False
-    return message, True
+        return Sent(existing, False, message_bodies([existing])[0])
+    return Sent(message, True, body)
 
 
 def recall_message(user: User, message_id: int) -> Message:
