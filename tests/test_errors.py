@@ -6,6 +6,7 @@ import pytest
 
 from extensions import db
 from tests.conftest import csrf_token, make_app
+from tests.helpers import make_user, quick_client
 
 JSON = {"Accept": "application/json"}
 SECRET_DETAIL = "db password is hunter2 at /srv/parley/app.py line 42"
@@ -222,3 +223,45 @@ def test_refused_code_resend_says_the_real_wait_in_retry_after(make):
     response = client.post("/register", data=data)
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+# An overloaded worker: every pooled database connection busy
+
+def one_connection_app(make, database):
+    """An app whose pool holds one connection and waits 0.2 s for it, with alice logged in."""
+    _url, engine_options = database
+    app = make(SQLALCHEMY_ENGINE_OPTIONS={**engine_options, "pool_pre_ping": True, "pool_size": 1,
+                                          "max_overflow": 0, "pool_timeout": 0.2})
+    make_user(app, "alice")
+    return app, quick_client(app, "alice")
+
+
+def test_busy_database_answers_503_with_retry_after_and_recovers(make, database):
+    app, (client, headers) = one_connection_app(make, database)
+    with app.app_context():
+        held = db.engine.connect()  # someone else has the only connection
+    try:
+        response = client.get("/api/v1/me", headers=headers)
+        body = assert_json_error(response, 503)
+        assert response.headers["Retry-After"] == "2"
+        assert "busy" in body["message"]
+        page = client.get("/profile")
+        assert page.status_code == 503 and "busy" in page.get_data(as_text=True)
+    finally:
+        held.close()
+    assert client.get("/api/v1/me", headers=headers).get_json()["username"] == "alice"
+
+
+def test_api_request_holds_no_connection_once_authenticated(make, database):
+    # Rate limits and the wait for a busy worker's turn come between authentication and the
+    # view; a request holding its connection through them could empty the pool.
+    app, (client, headers) = one_connection_app(make, database)
+    held = []
+
+    @app.before_request
+    def count_connections():  # runs after the login check, before the view
+        held.append(db.engine.pool.checkedout())
+
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200 and response.get_json()["username"] == "alice"
+    assert held == [0]

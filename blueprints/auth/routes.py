@@ -161,10 +161,13 @@ def reset_password():
 def require_login_for_api():
     """Every operation of the JSON API (a view of a flask-smorest blueprint) needs a login, as
     the OpenAPI document says: without one, answer 401 first, before the request's arguments
-    are read (422) or its CSRF token asked for (400)."""
+    are read (422) or its CSRF token asked for (400). Authentication then gives its
+    database connection back, so a request waiting on its rate limit holds none."""
     blueprint = current_app.blueprints.get(request.blueprint) if request.blueprint else None
-    if isinstance(blueprint, ApiBlueprint) and not current_user.is_authenticated:
-        abort(401)
+    if isinstance(blueprint, ApiBlueprint):
+        if not current_user.is_authenticated:
+            abort(401)
+        sessions.release_connection(current_user._get_current_object())
 
 
 @bp.before_app_request

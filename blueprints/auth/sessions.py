@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, redirect, request, session, url_for
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from blueprints.errors import wants_json
 from core.timeutil import utcnow
@@ -94,7 +95,9 @@ def create_token(user: User, name: str) -> str:
 
 def user_for_token(raw: str) -> User | None:
     """Return the active user owning access token `raw`, noting its use, or None."""
-    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _sha256(raw)))
+    # One query: the owner comes with the token (`token.user` then reads the identity map).
+    token = db.session.scalar(select(AccessToken).options(joinedload(AccessToken.user))
+                              .where(AccessToken.token_hash == _sha256(raw)))
     if token is None or not token.user.is_active:
         return None
     now = utcnow()
@@ -106,6 +109,16 @@ def user_for_token(raw: str) -> User | None:
     return token.user
 
 
+def release_connection(user: User) -> None:
+    """End the request's database transaction after authentication and give its pooled
+    connection back, keeping `user` (the logged-in person) attached to the session without
+    a query. Until the view's own first statement the request then holds no connection, so
+    requests that wait before it (on a rate limit, or for their turn on a busy worker)
+    cannot empty the pool for the requests that are writing."""
+    db.session.close()
+    db.session.add(user)
+
+
 @login.user_loader
 def _load_user_from_session(user_id: str) -> User | None:
     # The Flask session (a signed cookie) names the user and carries the session token; the
@@ -115,7 +128,8 @@ def _load_user_from_session(user_id: str) -> User | None:
     raw = session.get("sid")
     if not raw:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _sha256(raw)))
+    row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
+                            .where(UserSession.token_hash == _sha256(raw)))
     now = utcnow()
     if row is None or row.expires_at <= now or str(row.user_id) != user_id or not row.user.is_active:
         session.clear()

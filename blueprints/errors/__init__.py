@@ -2,10 +2,11 @@
 import logging
 import time
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError, TooManyRequests
@@ -126,6 +127,21 @@ def handle_domain_error(exc: DomainError):
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
     errors = {exc.field: [exc.message]} if exc.field else None
     return error_response(exc.status, exc.message, errors, headers)
+
+
+@bp.app_errorhandler(PoolTimeout)
+def handle_pool_timeout(exc: PoolTimeout):
+    # Every pooled database connection stayed busy for the pool's whole timeout: the worker
+    # is overloaded. 503 with Retry-After says "come back", which clients (and stream.js)
+    # do; nothing was written, the request's transaction never began.
+    db.session.rollback()
+    if "_login_user" not in g:
+        # The wait may have been for loading the person: answer as nobody, rather than let
+        # the language choice and the page try that load again.
+        current_app.login_manager._update_request_context_with_user()
+    log.warning("database pool exhausted on %s %s: %s", request.method, request.path, exc)
+    return error_response(503, _("The server is busy. Please try again in a moment."),
+                          headers={"Retry-After": "2"})
 
 
 @bp.app_errorhandler(InternalServerError)
