@@ -83,6 +83,17 @@ class Stream:
         self.items.append(item)
         self._wake()
 
+    def put_many(self, items: list[tuple]) -> None:
+        """`put` of several items with one wake-up (and so one write)."""
+        if self.closed:
+            return
+        if len(self.items) + len(items) > QUEUE_LIMIT:
+            self.items.clear()
+            self.close()
+            return
+        self.items.extend(items)
+        self._wake()
+
     def wait(self, timeout: float | None = None) -> list[tuple]:
         """Wait until something is queued, the stream closes or `timeout` seconds pass; take
         and return everything queued (maybe nothing). Frames queued before a close are still
@@ -151,6 +162,8 @@ class Hub(PresenceMixin):
         self.recent: deque[dict] = deque(maxlen=RECENT_LIMIT)
         self.presence = Presence()
         self.lingering: dict[int, list[int]] = {}  # user -> conversations, offline after the grace
+        self.presence_out: defaultdict[int, list[tuple]] = defaultdict(list)  # user -> presence items
+        self._presence_flush = None
         self.heartbeat_interval = app.config["EVENT_HEARTBEAT"]
 
     # -- life cycle -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import json
 import os
 import time
 import uuid
+from collections import defaultdict
 
 import gevent
 
@@ -15,6 +16,12 @@ SNAPSHOT = 30  # seconds between a worker's full presence lists
 # Seconds a person stays online after their last stream closed: a reconnect or the next
 # long-poll within it changes nothing (no offline-online flicker, no polls woken by it).
 OFFLINE_GRACE = 5.0
+# Seconds presence frames are gathered before they go out, each stream's in one write. When a
+# group's members come back together (a reconnect storm after a deploy or a network blip),
+# each arrival would otherwise wake and write to every member already back: n(n-1)/2 writes
+# for a group of n, the largest cost of the storm. Presence is a dot, not a message: a second
+# late is not noticed.
+PRESENCE_BATCH = 1.0
 
 
 class Presence:
@@ -78,8 +85,25 @@ class PresenceMixin:
         self._ephemeral(audience, "typing", {"conversation_id": message["conversation_id"], "user": message["user"]})
 
     def _presence_frame(self, user_id: int, online: bool, conversation_ids: list[int]) -> None:
+        # Gathered for PRESENCE_BATCH seconds, then each recipient's frames go out together.
         audience = {uid for cid in conversation_ids for uid in self._current_members(cid)} - {user_id}
-        self._ephemeral(audience, "presence", {"user_id": user_id, "online": online})
+        if not audience:
+            return
+        data = {"user_id": user_id, "online": online}
+        frame = f"event: presence\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+        item = (None, frame, {"type": "presence", "data": data})
+        gathered = self.presence_out
+        for uid in audience:
+            gathered[uid].append(item)
+        if self._presence_flush is None:
+            self._presence_flush = gevent.spawn_later(PRESENCE_BATCH, self._flush_presence)
+
+    def _flush_presence(self) -> None:
+        gathered, self.presence_out = self.presence_out, defaultdict(list)
+        self._presence_flush = None
+        for user_id, items in gathered.items():
+            for stream in self.streams.get(user_id, ()):
+                stream.put_many(items)
 
     def _open_conversations(self, user_id: int) -> list[int]:
         return [cid for cid, spans in self.stays.get(user_id, {}).items()

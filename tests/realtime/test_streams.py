@@ -630,3 +630,40 @@ def test_stream_ends_after_max_age_and_resuming_loses_nothing(start_server):
         after_end = ids(resumed.until(lambda f: f.id is not None and int(f.id) == expected[-1], timeout=3))
     assert after_end, "no event was sent after the first stream ended"
     assert before_end + after_end == expected
+
+
+# -- presence -------------------------------------------------------------------------------------
+
+def test_members_coming_back_together_light_up_in_one_write(server):
+    # After a blip everyone reconnects at once; each arrival reaching every member already back
+    # one write at a time would cost n(n-1)/2 writes per group. Presence frames gathered over
+    # PRESENCE_BATCH (1 s) reach each stream together, and none is lost.
+    owner, *members = server.people(4)
+    for member in members:
+        befriend(server, owner, member)
+    make_group(server, owner, members)
+    arrived = {}
+    with server.stream(owner) as owners:
+        owners.hello()
+
+        def watch():  # note when each member's presence reaches the owner
+            for frame in owners.frames(timeout=6):
+                if frame.event == "presence" and frame.json()["online"]:
+                    arrived[frame.json()["user_id"]] = time.monotonic()
+                if len(arrived) == len(members):
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        others = []
+        try:
+            for member in members:  # 0.15 s apart: one write each would arrive as spread
+                others.append(server.stream(member))
+                others[-1].hello()
+                time.sleep(0.15)
+            watcher.join(6)
+        finally:
+            for stream in others:
+                stream.close()
+    assert sorted(arrived) == sorted(member.id for member in members)
+    assert max(arrived.values()) - min(arrived.values()) < 0.1
