@@ -1,11 +1,15 @@
 """The profile page: nickname, email, password and language."""
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from extensions import db
 from models import User
+from realtime.eventlog import events_for_user
 from tests.conftest import PASSWORD, AuthActions, create_user
+from tests.helpers import make_friends, make_group, make_users
 from tests.pages import field_error, is_logged_in, login_client, post_profile
 
 NEW_PASSWORD = "purple elephant juggling teacups"
@@ -229,3 +233,59 @@ def test_unknown_language_is_refused(app, client, alice):
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "language-locale")
     assert stored(app, alice, "locale") is None
+
+
+# Others see the change live (user.updated)
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (30, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def updates_seen_by(app, user_id: int) -> list[dict]:
+    """The `user` of every user.updated event `user_id` would receive, oldest first."""
+    with app.app_context():
+        return [event.data["user"] for event in events_for_user(user_id, 0)
+                if event.type == "user.updated"]
+
+
+@pytest.fixture
+def circle(app, alice):
+    """(bob, carol, dave): bob is alice's friend; carol is in bob's group with alice but not
+    her friend; dave is a stranger."""
+    bob, carol, dave = make_users(app, "bob", "carol", "dave")
+    make_friends(app, alice, bob)
+    make_friends(app, bob, carol)
+    make_group(app, bob, "Book club", [alice, carol])
+    return bob, carol, dave
+
+
+def test_new_nickname_reaches_friends_and_fellow_members_but_not_strangers(app, client, alice, circle):
+    bob, carol, dave = circle
+    response = post_profile(client, "/profile/nickname", "nickname", {"nickname-nickname": "Ally"})
+    assert response.status_code == 302
+    for person in (alice, bob, carol):  # alice's other tabs too
+        [update] = updates_seen_by(app, person)
+        assert update["id"] == alice and update["nickname"] == "Ally"
+    assert updates_seen_by(app, dave) == []
+
+
+def test_same_nickname_again_announces_nothing(app, client, alice, circle):
+    bob, _carol, _dave = circle
+    post_profile(client, "/profile/nickname", "nickname", {"nickname-nickname": "Alice"})
+    assert updates_seen_by(app, bob) == []
+
+
+def test_new_avatar_reaches_friends_with_its_url(app, client, alice, circle):
+    bob, _carol, _dave = circle
+    before = client.get("/api/v1/me").get_json()["avatar_url"]
+    post_profile(client, "/profile/avatar", "avatar",
+                 {"avatar-file": (io.BytesIO(png_bytes()), "me.png", "image/png")},
+                 content_type="multipart/form-data")
+    after = client.get("/api/v1/me").get_json()["avatar_url"]
+    assert after != before
+    [update] = updates_seen_by(app, bob)
+    assert update["avatar_url"] == after
+    post_profile(client, "/profile/avatar/remove", None)
+    assert [u["avatar_url"] for u in updates_seen_by(app, bob)] == [after, before]

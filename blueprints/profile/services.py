@@ -6,18 +6,33 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth import codes, sessions
 from blueprints.auth.services import clean_email, clean_nickname, email_owner
+from blueprints.friends.services import friend_ids, user_brief
 from core.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from core.mail import send_mail
 from extensions import db
-from models import AccessToken, User, UserSession
-from realtime.eventlog import send_after_commit
+from models import AccessToken, Membership, User, UserSession
+from realtime.eventlog import record_event, send_after_commit
 from storage import blob_store
 from storage.images import open_image, square_png
 
 
+def _announce_profile(user: User) -> None:
+    """Record a user.updated event ({"user": brief}) for everyone who shows `user`'s name or
+    picture: themselves (their other tabs), their friends and the current members of their
+    conversations, so open pages follow the change without a reload."""
+    theirs = select(Membership.conversation_id).where(Membership.user_id == user.id, Membership.left_at.is_(None))
+    audience = {user.id} | friend_ids(user.id) | set(db.session.scalars(
+        select(Membership.user_id).where(Membership.conversation_id.in_(theirs), Membership.left_at.is_(None))))
+    record_event("user.updated", {"user": user_brief(user)}, user_ids=sorted(audience))
+
+
 def set_nickname(user: User, nickname: str) -> None:
-    """Change `user`'s nickname (1–32 characters, any script). Raises DomainError(field nickname)."""
-    user.nickname = clean_nickname(nickname)
+    """Change `user`'s nickname (1–32 characters, any script); their friends and fellow
+    members see it at once (user.updated). Raises DomainError(field nickname)."""
+    nickname = clean_nickname(nickname)
+    if nickname != user.nickname:
+        user.nickname = nickname
+        _announce_profile(user)
     db.session.commit()
 
 
@@ -25,7 +40,8 @@ def set_avatar(user: User, data: bytes) -> None:
     """Make `data` (PNG, JPEG, GIF or WebP bytes, at most AVATAR_MAX_BYTES) `user`'s avatar.
 
     The image is decoded and re-encoded as a PNG square of at most AVATAR_SIZE px, so no
-    metadata survives. Raises PayloadTooLarge or DomainError(field file).
+    metadata survives; friends and fellow members see it at once (user.updated). Raises
+    PayloadTooLarge or DomainError(field file).
     """
     limit = current_app.config["AVATAR_MAX_BYTES"]
     if len(data) > limit:
@@ -34,12 +50,15 @@ def set_avatar(user: User, data: bytes) -> None:
         raise DomainError(_("Choose an image file."), "file")
     png = square_png(open_image(data), current_app.config["AVATAR_SIZE"])
     user.avatar_key = blob_store().put(png)
+    _announce_profile(user)
     db.session.commit()
 
 
 def remove_avatar(user: User) -> None:
     """Go back to the generated avatar (initials on a colour)."""
-    user.avatar_key = None
+    if user.avatar_key is not None:
+        user.avatar_key = None
+        _announce_profile(user)
     db.session.commit()
 
 

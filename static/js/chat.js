@@ -314,6 +314,27 @@ async function refreshPresence() {
   }
 }
 
+// Someone changed their nickname or picture: redraw what shows them.
+function updatePerson(user) {
+  let redrawn = false;
+  for (const [id, message] of messageData) {
+    if (!message.sender || message.sender.id !== user.id) continue;
+    const updated = { ...message, sender: user };
+    messageData.set(id, updated);
+    const node = messages && messages.querySelector(`[data-message-id="${id}"]`);
+    if (node) { node.replaceWith(messageNode(updated)); redrawn = true; }
+  }
+  if (redrawn) redrawDays();
+  document.querySelectorAll(`[data-member-id="${user.id}"] [data-member-name]`).forEach((name) => {
+    name.textContent = user.nickname;
+  });
+  if (user.id === me) {
+    document.querySelector('.account-name').textContent = user.nickname;
+    document.querySelector('.account .avatar').setAttribute('src', user.avatar_url);
+  }
+  refreshConversations();
+}
+
 // -- wiring ----------------------------------------------------------------------------------------
 if (messages) {
   const initial = JSON.parse(document.getElementById('initial-messages').dataset.json);
@@ -423,6 +444,8 @@ const stream = new EventStream({
       setFavorited(data.message_id, false);
     } else if (type === 'read.updated') {
       setUnread(data.conversation_id, data.unread);
+    } else if (type === 'user.updated') {
+      updatePerson(data.user);
     } else if (type.startsWith('group.') || type === 'friend_request.accepted' || type === 'friend.removed') {
       refreshConversations();
       if (type.startsWith('group.member') || type === 'group.created') refreshPresence();

@@ -1,5 +1,7 @@
 """The chat page in a real browser against the real server (gunicorn, gevent): two people
 chat live both ways, see typing, and the long-polling fallback carries the chat too."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -134,3 +136,28 @@ def test_a_new_group_appears_in_the_open_conversation_list(chat_server, chat_pag
         "data-conversation-id", str(group))  # newest activity first
     item.locator("a").click()
     expect(page.locator("[data-testid=conversation-name]")).to_have_text("Book club")
+
+
+def test_a_new_nickname_shows_at_once_on_the_others_page(chat_server, chat_page):
+    alice, bob = chat_server.person("alice"), chat_server.person("bob")
+    direct = make_friends(chat_server.app, alice.id, bob.id)
+    group = make_group(chat_server.app, alice.id, "Trip", [bob.id])
+    alice_page, bob_page = chat_page(), chat_page()
+    log_in(alice_page, alice.username, PASSWORD)
+    log_in(bob_page, bob.username, PASSWORD)
+    chat_server.call(bob, "POST", f"/api/v1/conversations/{group}/messages", json={"body": "Map's on me"})
+    alice_page.goto(f"/chat/{group}")
+    expect(alice_page.locator("[data-connection]")).to_have_text("Live")
+    bobs_message = alice_page.locator("#messages .message").last
+    expect(bobs_message.locator(".message-meta strong")).to_have_text(re.compile(r"^Bob\d+$"))
+
+    bob_page.goto("/profile")
+    bob_page.locator("input[name='nickname-nickname']").fill("Captain Bob")
+    bob_page.locator("input[name='nickname-nickname']").press("Enter")
+    expect(bob_page.locator(".account-name")).to_have_text("Captain Bob")
+
+    # No reload on alice's side: her open page follows.
+    expect(bobs_message.locator(".message-meta strong")).to_have_text("Captain Bob")
+    expect(alice_page.locator(f"[data-member-id='{bob.id}']")).to_contain_text("Captain Bob")
+    direct_item = alice_page.locator(f"#conversation-list [data-conversation-id='{direct}']")
+    expect(direct_item).to_contain_text("Captain Bob")
