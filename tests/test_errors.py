@@ -1,8 +1,11 @@
 """Error pages: friendly HTML for people, {code, message} JSON for scripts, never a traceback."""
 import logging
 import re
+import time
 
 import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from extensions import db
 from tests.conftest import csrf_token, make_app
@@ -250,6 +253,54 @@ def test_busy_database_answers_503_with_retry_after_and_recovers(make, database)
     finally:
         held.close()
     assert client.get("/api/v1/me", headers=headers).get_json()["username"] == "alice"
+
+
+def test_pool_emptied_after_login_answers_503_without_waiting_again(make, database):
+    # The usual overload: the person was loaded, then every connection is taken before the
+    # view's first query. The answer must not need the database (the language, the page).
+    app, (client, headers) = one_connection_app(make, database)
+    held = []
+
+    @app.before_request
+    def take_the_only_connection():  # after the login check, before the view
+        held.append(db.engine.connect())
+
+    started = time.monotonic()
+    response = client.get("/api/v1/conversations", headers=headers)
+    body = assert_json_error(response, 503)
+    assert response.headers["Retry-After"] == "2" and "busy" in body["message"]
+    assert time.monotonic() - started < 1.5  # one wait for the pool (0.2 s), not three
+    page = client.get("/chat")
+    assert page.status_code == 503 and "busy" in page.get_data(as_text=True)
+    for connection in held:
+        connection.close()
+
+
+def test_pool_emptied_after_a_commit_says_the_change_was_saved(make, database):
+    # The group is created and committed; building the answer then finds no connection.
+    # Retrying would create a second group, so the answer invites no retry.
+    app, (client, headers) = one_connection_app(make, database)
+    held = []
+
+    @app.after_request
+    def release(response):
+        for connection in held:
+            connection.close()
+        return response
+
+    def take_after_commit(_session):
+        if not held:
+            held.append(db.engine.connect())
+
+    sa_event.listen(Session, "after_commit", take_after_commit)
+    try:
+        response = client.post("/api/v1/groups", json={"name": "Trip", "member_ids": []}, headers=headers)
+    finally:
+        sa_event.remove(Session, "after_commit", take_after_commit)
+    body = assert_json_error(response, 503)
+    assert "Retry-After" not in response.headers and "saved" in body["message"]
+    listed = client.get("/api/v1/groups", headers=headers).get_json()["items"]
+    assert [group["name"] for group in listed] == ["Trip"]  # saved once, as the answer said
 
 
 def test_api_request_holds_no_connection_once_authenticated(make, database):

@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -106,6 +106,7 @@ def user_for_token(raw: str) -> User | None:
     ):
         token.last_used_at = now
         db.session.commit()
+        g.pop("parley_committed", None)  # bookkeeping, not the request's change
     return token.user
 
 
@@ -138,6 +139,7 @@ def _load_user_from_session(user_id: str) -> User | None:
         row.last_seen_at = now
         row.ip_address = (request.remote_addr or "")[:64]
         db.session.commit()
+        g.pop("parley_committed", None)  # bookkeeping, not the request's change
     return row.user
 
 

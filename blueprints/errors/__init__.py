@@ -2,11 +2,13 @@
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, has_app_context, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError, TooManyRequests
@@ -129,17 +131,27 @@ def handle_domain_error(exc: DomainError):
     return error_response(exc.status, exc.message, errors, headers)
 
 
+@sa_event.listens_for(Session, "after_commit")
+def _note_commit(_session) -> None:
+    # Whether this request already committed a change decides what an overload may answer.
+    if has_app_context():
+        g.parley_committed = True
+
+
 @bp.app_errorhandler(PoolTimeout)
 def handle_pool_timeout(exc: PoolTimeout):
-    # Every pooled database connection stayed busy for the pool's whole timeout: the worker
-    # is overloaded. 503 with Retry-After says "come back", which clients (and stream.js)
-    # do; nothing was written, the request's transaction never began.
-    db.session.rollback()
-    if "_login_user" not in g:
-        # The wait may have been for loading the person: answer as nobody, rather than let
-        # the language choice and the page try that load again.
-        current_app.login_manager._update_request_context_with_user()
+    """Every pooled database connection stayed busy for the pool's whole timeout: the
+    worker is overloaded. Answer 503 without touching the database again: the page is
+    rendered for nobody (the person's row may be expired, and reloading it would wait for
+    the pool once more) in the browser's language. Before any commit nothing was written,
+    and Retry-After invites the retry; after one, the change is saved and only the answer
+    failed, so the message says so and invites no retry (that could do it twice)."""
+    db.session.close()  # no rollback: it would expire the loaded rows
+    current_app.login_manager._update_request_context_with_user()  # answer as nobody
     log.warning("database pool exhausted on %s %s: %s", request.method, request.path, exc)
+    if g.get("parley_committed"):
+        return error_response(503, _("Your change was saved, but the server is too busy to show it. "
+                                     "Reload the page in a moment."))
     return error_response(503, _("The server is busy. Please try again in a moment."),
                           headers={"Retry-After": "2"})
 
