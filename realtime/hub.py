@@ -83,14 +83,20 @@ class Stream:
         self.items.append(item)
         self._wake()
 
-    def put_many(self, items: list[tuple]) -> None:
-        """`put` of several items with one wake-up (and so one write)."""
+    def put_many(self, items: list[tuple], best_effort: bool = False) -> None:
+        """`put` of several items with one wake-up (and so one write). `best_effort` items
+        (presence) that would pass QUEUE_LIMIT are dropped instead of closing the stream."""
         if self.closed:
             return
-        if len(self.items) + len(items) > QUEUE_LIMIT:
-            self.items.clear()
-            self.close()
-            return
+        room = QUEUE_LIMIT - len(self.items)
+        if len(items) > room:
+            if not best_effort:
+                self.items.clear()
+                self.close()
+                return
+            items = items[:max(room, 0)]
+            if not items:
+                return
         self.items.extend(items)
         self._wake()
 
@@ -162,7 +168,8 @@ class Hub(PresenceMixin):
         self.recent: deque[dict] = deque(maxlen=RECENT_LIMIT)
         self.presence = Presence()
         self.lingering: dict[int, list[int]] = {}  # user -> conversations, offline after the grace
-        self.presence_out: defaultdict[int, list[tuple]] = defaultdict(list)  # user -> presence items
+        # recipient -> {person -> their latest presence item}, until the next batch goes out
+        self.presence_out: defaultdict[int, dict[int, tuple]] = defaultdict(dict)
         self._presence_flush = None
         self.heartbeat_interval = app.config["EVENT_HEARTBEAT"]
 

@@ -94,16 +94,17 @@ class PresenceMixin:
         item = (None, frame, {"type": "presence", "data": data})
         gathered = self.presence_out
         for uid in audience:
-            gathered[uid].append(item)
+            gathered[uid][user_id] = item  # only the latest news of each person matters
         if self._presence_flush is None:
             self._presence_flush = gevent.spawn_later(PRESENCE_BATCH, self._flush_presence)
 
     def _flush_presence(self) -> None:
-        gathered, self.presence_out = self.presence_out, defaultdict(list)
+        gathered, self.presence_out = self.presence_out, defaultdict(dict)
         self._presence_flush = None
-        for user_id, items in gathered.items():
+        for user_id, news in gathered.items():
+            items = list(news.values())
             for stream in self.streams.get(user_id, ()):
-                stream.put_many(items)
+                stream.put_many(items, best_effort=True)
 
     def _open_conversations(self, user_id: int) -> list[int]:
         return [cid for cid, spans in self.stays.get(user_id, {}).items()

@@ -172,6 +172,7 @@ function conversationNode(c) {
   li.dataset.conversationId = c.id;
   li.dataset.filter = c.name || '';
   li.dataset.unread = c.unread;
+  if (c.peer) li.dataset.peerId = c.peer.id;
   const link = document.createElement('a');
   link.href = `/chat/${c.id}`;
   let avatar;
@@ -295,7 +296,22 @@ function showTyping(data) {
   typingTimer = window.setTimeout(() => { line.textContent = ''; }, 4000);
 }
 
+// At most one presence request in flight, and one more after it however many frames came
+// meanwhile (a group coming back online at once sends many).
+let presenceLoading = false;
+let presenceAgain = false;
 async function refreshPresence() {
+  if (presenceLoading) { presenceAgain = true; return; }
+  presenceLoading = true;
+  try {
+    await loadPresence();
+  } finally {
+    presenceLoading = false;
+    if (presenceAgain) { presenceAgain = false; refreshPresence(); }
+  }
+}
+
+async function loadPresence() {
   const counter = document.querySelector('[data-online-count]');
   const peer = document.querySelector('[data-peer-presence]');
   if ((!counter && !peer) || !conversationId) return;
@@ -328,11 +344,22 @@ function updatePerson(user) {
   document.querySelectorAll(`[data-member-id="${user.id}"] [data-member-name]`).forEach((name) => {
     name.textContent = user.nickname;
   });
+  // Direct conversations are named after, and show, the other person.
+  conversationList.querySelectorAll(`[data-peer-id="${user.id}"]`).forEach((item) => {
+    item.querySelector('.conversation-name').textContent = user.nickname;
+    item.dataset.filter = user.nickname;
+    const avatar = item.querySelector('img.avatar');
+    if (avatar) avatar.src = user.avatar_url;
+    if (Number(item.dataset.conversationId) === conversationId) {
+      document.querySelector('[data-testid="conversation-name"]').textContent = user.nickname;
+    }
+  });
   if (user.id === me) {
-    document.querySelector('.account-name').textContent = user.nickname;
-    document.querySelector('.account .avatar').setAttribute('src', user.avatar_url);
+    const name = document.querySelector('.account-name');
+    const avatar = document.querySelector('.account .avatar');
+    if (name) name.textContent = user.nickname;
+    if (avatar) avatar.setAttribute('src', user.avatar_url);
   }
-  refreshConversations();
 }
 
 // -- wiring ----------------------------------------------------------------------------------------

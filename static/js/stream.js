@@ -109,9 +109,12 @@ export class EventStream {
       if (response.status === 401) { window.location.assign(loginUrl()); return; }
       if (response.status === 409) { this.polling = false; this.handlers.onReset(); return; }
       if (!response.ok) {
-        // 502/503/504: a proxy gave up on an idle poll; ask again at once with the same cursor.
+        // 502/504: a proxy gave up on an idle poll; ask again at once with the same cursor.
+        // 503: the server is overloaded; wait as long as its Retry-After (seconds) asks.
         failures = [502, 503, 504].includes(response.status) ? 0 : failures + 1;
-        if (failures) await sleep(Math.min(1000 * failures, 5000));
+        const retryAfter = Number(response.headers.get('Retry-After')) || 0;
+        if (retryAfter > 0) await sleep(Math.min(retryAfter, 60) * 1000);
+        else if (failures) await sleep(Math.min(1000 * failures, 5000));
         continue;
       }
       failures = 0;
