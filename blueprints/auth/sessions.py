@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from blueprints.errors import wants_json
@@ -93,21 +93,44 @@ def create_token(user: User, name: str) -> str:
     return raw
 
 
+# Built once with a bound parameter: a statement's cache key is then computed once, not per
+# request. The person comes in the same query as their token or session row.
+_TOKEN = select(User, AccessToken.id, AccessToken.last_used_at).join(AccessToken.user).where(
+    AccessToken.token_hash == bindparam("token_hash"))
+_SESSION = select(UserSession).options(joinedload(UserSession.user)).where(
+    UserSession.token_hash == bindparam("token_hash"))
+
+
+def _commit_touch() -> None:
+    # Commit a "last used" time without expiring what was loaded: expiring would make the
+    # next read of the person (every request reads them) load them again. What is loaded
+    # is what was just written, so nothing goes stale.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    g.pop("parley_committed", None)  # bookkeeping, not the request's change
+
+
+def _stale(last_used_at, now) -> bool:
+    return last_used_at is None or now - last_used_at > timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"])
+
+
 def user_for_token(raw: str) -> User | None:
-    """Return the active user owning access token `raw`, noting its use, or None."""
-    # One query: the owner comes with the token (`token.user` then reads the identity map).
-    token = db.session.scalar(select(AccessToken).options(joinedload(AccessToken.user))
-                              .where(AccessToken.token_hash == _sha256(raw)))
-    if token is None or not token.user.is_active:
+    """Return the active user owning access token `raw`, noting its use (at most once per
+    SESSION_TOUCH_INTERVAL seconds), or None. One query, plus a write when noting."""
+    row = db.session.execute(_TOKEN, {"token_hash": _sha256(raw)}).first()
+    if row is None or not row[0].is_active:
         return None
+    user, token_id, last_used_at = row
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(
-        seconds=current_app.config["SESSION_TOUCH_INTERVAL"]
-    ):
-        token.last_used_at = now
-        db.session.commit()
-        g.pop("parley_committed", None)  # bookkeeping, not the request's change
-    return token.user
+    if _stale(last_used_at, now):
+        db.session.execute(update(AccessToken.__table__).where(AccessToken.__table__.c.id == token_id)
+                           .values(last_used_at=now))
+        _commit_touch()
+    return user
 
 
 def release_connection(user: User) -> None:
@@ -129,17 +152,15 @@ def _load_user_from_session(user_id: str) -> User | None:
     raw = session.get("sid")
     if not raw:
         return None
-    row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
-                            .where(UserSession.token_hash == _sha256(raw)))
+    row = db.session.scalar(_SESSION, {"token_hash": _sha256(raw)})
     now = utcnow()
     if row is None or row.expires_at <= now or str(row.user_id) != user_id or not row.user.is_active:
         session.clear()
         return None
-    if now - row.last_seen_at > timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"]):
+    if _stale(row.last_seen_at, now):
         row.last_seen_at = now
         row.ip_address = (request.remote_addr or "")[:64]
-        db.session.commit()
-        g.pop("parley_committed", None)  # bookkeeping, not the request's change
+        _commit_touch()
     return row.user
 
 

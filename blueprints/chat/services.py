@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,9 +24,12 @@ HISTORY_MAX = 100
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def _stays(user_id: int, conversation_id: int) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(
-        Membership.user_id == user_id, Membership.conversation_id == conversation_id)))
+# A conversation with the person's stays in it, in one query (every send and read asks),
+# built once so its cache key is computed once.
+_CONVERSATION_STAYS = (select(Conversation, Membership)
+                       .join(Membership, Membership.conversation_id == Conversation.id)
+                       .where(Conversation.id == bindparam("conversation_id"),
+                              Membership.user_id == bindparam("user_id")))
 
 
 def _visible(stays: list[Membership]):
@@ -40,8 +43,9 @@ def readable_conversation(user: User, conversation_id: int) -> tuple[Conversatio
     """The conversation and `user`'s stays in it, if `user` may read it: a current member of
     a group, or either person of a direct conversation (its history stays readable after the
     friendship ends). NotFound otherwise."""
-    conversation = db.session.get(Conversation, conversation_id)
-    stays = _stays(user.id, conversation_id) if conversation else []
+    rows = db.session.execute(_CONVERSATION_STAYS, {"conversation_id": conversation_id, "user_id": user.id}).all()
+    conversation = rows[0][0] if rows else None
+    stays = [stay for _conversation, stay in rows]
     active = any(stay.left_at is None for stay in stays)
     if conversation is None or not active or conversation.dissolved_at is not None:
         raise NotFound(_("This conversation does not exist, or you are not in it."))
