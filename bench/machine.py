@@ -33,6 +33,7 @@ def describe(pg_url: str | None = None, redis_url: str | None = None) -> dict:
         "packages": {name: _version(name) for name in PACKAGES}, "sqlite": sqlite3.sqlite_version,
         "postgresql": _postgres_version(pg_url) if pg_url else None,
         "redis_server": _redis_version(redis_url) if redis_url else None,
+        "python_loop_ns": python_loop_ns(),
     }
     try:
         with open("/proc/sys/net/core/somaxconn") as handle:
@@ -42,6 +43,20 @@ def describe(pg_url: str | None = None, redis_url: str | None = None) -> dict:
     except OSError:
         pass
     return info
+
+
+def python_loop_ns(iterations: int = 2_000_000, rounds: int = 5) -> float:
+    """A yardstick for comparing runs made on different machines: nanoseconds per iteration
+    of a plain CPython loop adding integers (best of `rounds`). The server's costs are mostly
+    interpreted Python, so they scale with it more closely than with the CPU's name."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for value in range(iterations):
+            total += value
+        best = min(best, time.perf_counter() - started)
+    return round(best / iterations * 1e9, 1)
 
 
 def _version(name: str) -> str | None:

@@ -62,7 +62,8 @@ def generated(results: dict) -> str:
         "## Machine",
         "",
         f"- CPU: {machine.get('cpu')}, {machine.get('cores')} cores; {machine.get('memory_gb')} GB; "
-        f"Linux {machine.get('kernel')}",
+        f"Linux {machine.get('kernel')}; a plain Python loop costs {machine.get('python_loop_ns', '—')} ns "
+        "an iteration (`bench.machine.python_loop_ns`, for comparing runs across machines)",
         f"- Python {machine.get('python')}; {packages}; SQLite {machine.get('sqlite')}; "
         f"PostgreSQL {machine.get('postgresql') or '—'}; Redis {machine.get('redis_server') or '—'}",
         f"- somaxconn {machine.get('somaxconn')}, local ports {machine.get('ip_local_port_range')}, "
