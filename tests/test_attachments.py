@@ -21,7 +21,8 @@ from tests.helpers import (add_to_group, assert_error, make_friends, make_user, 
 from tests.uploads import (KB, MB, blob_names, cursor, events_of, file_part, get, image_bytes, noise,
                            noisy_png, raw_multipart, recall, stored_files, upload, uploaded)
 # The shared fixtures, used by name in the tests below.
-from tests.uploads import as_, direct, group, people  # noqa: F401
+from tests.conversations import as_, direct, group  # noqa: F401
+from tests.uploads import people  # noqa: F401
 
 HTML = b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"
 SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'

@@ -12,7 +12,8 @@ from tests.helpers import (add_to_group, assert_error, make_friends, make_user, 
 from tests.uploads import (API, KB, cursor, events_of, favorite, favorited, file_part, get, image_bytes, noise,
                            raw_multipart, recall, send_text, uploaded)
 # The shared fixtures, used by name in the tests below.
-from tests.uploads import as_, direct, group, people  # noqa: F401
+from tests.conversations import as_, direct, group  # noqa: F401
+from tests.uploads import people  # noqa: F401
 
 
 def listed(browser, **params) -> dict:

@@ -7,11 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from blueprints.friends import services as friends
 from extensions import db
 from models import Event, Message
 from realtime.eventlog import events_for_user, last_event_id
 from tests.conftest import make_app
+from tests.conversations import as_, direct, group  # noqa: F401
 from tests.helpers import (add_to_group, assert_error, invite_code, join_group, make_friends, make_group,
                            make_user, quick_client, quit_group, remove_from_group)
 
@@ -28,33 +28,6 @@ def people(app):
         make_friends(app, alice, friend)
     make_friends(app, bob, carol)
     return ids
-
-
-@pytest.fixture
-def direct(app, people):
-    """The direct conversation of alice and bob."""
-    alice, bob, *_ = people
-    with app.app_context():
-        return friends.direct_conversation(alice, bob).id
-
-
-@pytest.fixture
-def group(app, people):
-    """'Hikers', owned by alice, with bob and carol (not dave)."""
-    alice, bob, carol, _dave = people
-    return make_group(app, alice, "Hikers", [bob, carol])
-
-
-@pytest.fixture
-def as_(app, people):
-    """as_("alice") -> (client, headers), one logged-in browser per person, made once."""
-    made = {}
-
-    def login(username):
-        if username not in made:
-            made[username] = quick_client(app, username)
-        return made[username]
-    return login
 
 
 def send(browser, conversation_id, body="hello", **extra):

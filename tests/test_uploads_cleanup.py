@@ -8,7 +8,8 @@ import pytest
 
 from tests.helpers import make_friends, make_group, make_user
 from tests.pages import post_profile
-from tests.uploads import KB, login_cache, favorited, get, image_bytes, noise, recall, stored_files, uploaded
+from tests.conversations import login_cache
+from tests.uploads import KB, favorited, get, image_bytes, noise, recall, stored_files, uploaded
 
 
 @pytest.fixture

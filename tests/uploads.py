@@ -9,28 +9,16 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from blueprints.friends import services as friends
 from extensions import db
 from realtime.eventlog import events_for_user, last_event_id
-from tests.helpers import make_friends, make_group, make_user, quick_client
+from tests.helpers import make_friends, make_user
 
 API = "/api/v1"
 KB = 1024
 MB = 1024 * KB
 
 
-def login_cache(app):
-    """as_("alice") -> (client, headers): one logged-in browser per person, made once."""
-    made = {}
-
-    def login(username):
-        if username not in made:
-            made[username] = quick_client(app, username)
-        return made[username]
-    return login
-
-
-# Fixtures the attachment and favorite tests share (imported by name into their modules).
+# The `people` of the attachment and favorite tests (tests/conversations.py has the rest).
 @pytest.fixture
 def people(app):
     """alice, bob, carol and dave; alice is friends with everyone (so alice and bob share a
@@ -39,26 +27,6 @@ def people(app):
     for friend in ids[1:]:
         make_friends(app, ids[0], friend)
     return ids
-
-
-@pytest.fixture
-def direct(app, people):
-    """The direct conversation of alice and bob."""
-    with app.app_context():
-        return friends.direct_conversation(people[0], people[1]).id
-
-
-@pytest.fixture
-def group(app, people):
-    """'Hikers', owned by alice, with bob and carol (not dave)."""
-    alice, bob, carol, _dave = people
-    return make_group(app, alice, "Hikers", [bob, carol])
-
-
-@pytest.fixture
-def as_(app, people):
-    """as_("alice") -> (client, headers), one logged-in browser per person, made once."""
-    return login_cache(app)
 
 
 def image_bytes(fmt: str = "PNG", size=(64, 48), mode="RGB", colour=(200, 30, 30), **save_args) -> bytes:
