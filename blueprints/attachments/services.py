@@ -57,10 +57,9 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     """
     config = current_app.config
     client_id = chat.clean_client_id(client_id)
-    if client_id:
-        existing = chat.sent_with_client_id(sender.id, client_id)
-        if existing is not None:
-            return chat.Sent(existing, False, chat.message_bodies([existing])[0])
+    stored = chat.already_sent(sender.id, client_id)  # before the bytes are read and stored
+    if stored is not None:
+        return stored
     caption = caption or ""
     if not isinstance(caption, str) or len(caption) > chat.BODY_MAX:
         raise DomainError(_("A caption can be at most %(n)d characters.", n=chat.BODY_MAX), "caption")

@@ -136,12 +136,18 @@ def clean_client_id(client_id: str | None) -> str | None:
 
 @dataclass
 class Sent:
-    """The outcome of a send: the message, whether this call stored it (False: a retried
-    client id found the stored one), and its `message_body` as delivered."""
+    """The outcome of a send: whether this call stored the message (False: a retried client
+    id found the stored one) and its `message_body` as delivered."""
 
-    message: Message
     created: bool
     body: dict
+
+
+def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
+    """The send `sender_id` already stored with `client_id`, as a Sent with created False,
+    or None (always None without a client id)."""
+    existing = sent_with_client_id(sender_id, client_id) if client_id else None
+    return Sent(False, message_bodies([existing])[0]) if existing is not None else None
 
 
 def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> Sent:
@@ -161,10 +167,10 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         conversation = sendable_conversation(sender, conversation_id)
     except (DomainError, NotFound, Forbidden):
         # A retry of a send that was stored is answered with it, whatever changed since.
-        existing = sent_with_client_id(sender.id, client_id) if client_id else None
-        if existing is None:
+        stored = already_sent(sender.id, client_id)
+        if stored is None:
             raise
-        return Sent(existing, False, message_bodies([existing])[0])
+        return stored
     # attachment=None: a text message has none, and saying so spares a lazy load.
     message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id,
                       attachment=None)
@@ -187,11 +193,11 @@ def store_message(sender: User, conversation: Conversation, message: Message) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = sent_with_client_id(sender.id, message.client_id) if message.client_id else None
-        if existing is None:
+        stored = already_sent(sender.id, message.client_id)
+        if stored is None:
             raise
-        return Sent(existing, False, message_bodies([existing])[0])
-    return Sent(message, True, body)
+        return stored
+    return Sent(True, body)
 
 
 def recall_message(user: User, message_id: int) -> Message:
