@@ -64,16 +64,12 @@ class Stream:
         self._waiting = False
         self._timer = None
 
-    def push(self, event_id: int | None, frame: bytes, body: dict | None = None) -> None:
-        """Queue a frame (and, for long-polls, the event's body); a stream that fell
-        QUEUE_LIMIT frames behind is closed instead (what it missed, it replays)."""
-        self.put((event_id, frame, body))
-
     def put(self, item: tuple) -> None:
-        """`push` of a ready (event id, frame, body) item. Fan-out hands the same item to every
-        stream: a tuple per delivery would outlive a young-generation collection while it
-        waits for its writer, and bring the cyclic collector's full passes (which stall the
-        whole worker) many times more often."""
+        """Queue an (event id or None, frame bytes, body for long-polls or None) item; a
+        stream that fell QUEUE_LIMIT frames behind is closed instead (what it missed, it
+        replays). Fan-out hands the same item to every stream: a tuple per delivery would
+        outlive a young-generation collection while it waits for its writer, and bring the
+        cyclic collector's full passes (which stall the whole worker) many times more often."""
         if self.closed:
             return
         if len(self.items) >= QUEUE_LIMIT:
@@ -83,20 +79,12 @@ class Stream:
         self.items.append(item)
         self._wake()
 
-    def put_many(self, items: list[tuple], best_effort: bool = False) -> None:
-        """`put` of several items with one wake-up (and so one write). `best_effort` items
-        (presence) that would pass QUEUE_LIMIT are dropped instead of closing the stream."""
-        if self.closed:
+    def offer(self, items: list[tuple]) -> None:
+        """Queue best-effort items (presence) with one wake-up, and so one write; those that
+        would pass QUEUE_LIMIT are dropped rather than closing the stream."""
+        items = items[:QUEUE_LIMIT - len(self.items)]
+        if self.closed or not items:
             return
-        room = QUEUE_LIMIT - len(self.items)
-        if len(items) > room:
-            if not best_effort:
-                self.items.clear()
-                self.close()
-                return
-            items = items[:max(room, 0)]
-            if not items:
-                return
         self.items.extend(items)
         self._wake()
 

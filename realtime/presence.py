@@ -72,9 +72,14 @@ class PresenceMixin:
         return [uid for uid in self.conversation_users.get(conversation_id, ())
                 if any(left is None for _joined, left in self.stays.get(uid, {}).get(conversation_id, ()))]
 
-    def _ephemeral(self, user_ids, name: str, data: dict) -> None:
+    @staticmethod
+    def _ephemeral_item(name: str, data: dict) -> tuple:
+        # A frame without an id (it never moves a cursor), with its body for long-polls.
         frame = f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-        item = (None, frame, {"type": name, "data": data})
+        return (None, frame, {"type": name, "data": data})
+
+    def _ephemeral(self, user_ids, name: str, data: dict) -> None:
+        item = self._ephemeral_item(name, data)
         for user_id in user_ids:
             for stream in self.streams.get(user_id, ()):
                 stream.put(item)
@@ -89,9 +94,7 @@ class PresenceMixin:
         audience = {uid for cid in conversation_ids for uid in self._current_members(cid)} - {user_id}
         if not audience:
             return
-        data = {"user_id": user_id, "online": online}
-        frame = f"event: presence\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-        item = (None, frame, {"type": "presence", "data": data})
+        item = self._ephemeral_item("presence", {"user_id": user_id, "online": online})
         gathered = self.presence_out
         for uid in audience:
             gathered[uid][user_id] = item  # only the latest news of each person matters
@@ -104,7 +107,7 @@ class PresenceMixin:
         for user_id, news in gathered.items():
             items = list(news.values())
             for stream in self.streams.get(user_id, ()):
-                stream.put_many(items, best_effort=True)
+                stream.offer(items)
 
     def _open_conversations(self, user_id: int) -> list[int]:
         return [cid for cid, spans in self.stays.get(user_id, {}).items()

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth import codes, sessions
 from blueprints.auth.services import clean_email, clean_nickname, email_owner
-from blueprints.friends.services import friend_ids, user_brief
+from blueprints.friends.services import user_brief
 from core.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from core.mail import send_mail
 from extensions import db
@@ -18,12 +18,13 @@ from storage.images import open_image, square_png
 
 def _announce_profile(user: User) -> None:
     """Record a user.updated event ({"user": brief}) for everyone who shows `user`'s name or
-    picture: themselves (their other tabs), their friends and the current members of their
-    conversations, so open pages follow the change without a reload."""
+    picture: the current members of their conversations, so open pages follow the change
+    without a reload. That is themselves (their other tabs), their friends (every friendship
+    has a direct conversation with both as members) and their fellow group members; one query."""
     theirs = select(Membership.conversation_id).where(Membership.user_id == user.id, Membership.left_at.is_(None))
-    audience = {user.id} | friend_ids(user.id) | set(db.session.scalars(
-        select(Membership.user_id).where(Membership.conversation_id.in_(theirs), Membership.left_at.is_(None))))
-    record_event("user.updated", {"user": user_brief(user)}, user_ids=sorted(audience))
+    audience = db.session.scalars(select(Membership.user_id).distinct().where(
+        Membership.conversation_id.in_(theirs), Membership.left_at.is_(None))).all()
+    record_event("user.updated", {"user": user_brief(user)}, user_ids=sorted({user.id, *audience}))
 
 
 def set_nickname(user: User, nickname: str) -> None:
