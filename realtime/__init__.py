@@ -1,11 +1,15 @@
-"""The realtime delivery layer: the event log (ids, audience, replay), brokers between
-workers, each worker's hub, and the /events stream and long-poll endpoints."""
+"""The realtime delivery layer (docs/delivery.md): the vocabulary (events.py), the event log
+and its commit listeners (eventlog.py), brokers between workers (broker.py), each worker's hub
+(hub.py, with memberships.py, presence.py and stream.py), the SSE frames (frames.py), and
+serving streams and long-polls (streaming.py, store.py). This module gives the app its hub
+and publishes after commit."""
 import json
 
 from flask import Flask, current_app
 
 from realtime.broker import make_broker
-from realtime.eventlog import on_commit
+from realtime.eventlog import PendingEvent
+from realtime.events import EVENTS, wire
 from realtime.hub import Hub
 
 EXTENSION_KEY = "parley.realtime"
@@ -23,21 +27,20 @@ def hub() -> Hub:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def _publish(events, control_messages) -> None:
-    # After commit: the whole event (id, audience, body) to every worker, then control
-    # messages. Without an app (scripts), there is no broker to tell.
-    if not current_app:
+def publish_committed(events: list[PendingEvent], control_messages: list[dict]) -> None:
+    """The after-commit step that publishes (docs/delivery.md, "Publish after commit"): the
+    committed `events` (with their ids and audiences) to every worker in one broker message,
+    then each control message. Does nothing when both are empty, or without an app (scripts:
+    there is no broker to tell)."""
+    if not (events or control_messages) or not current_app:
         return
     broker = current_app.extensions[EXTENSION_KEY].broker
     if events:
-        payload = [{**event.body(), "conversation_id": event.conversation_id,
-                    "user_ids": list(event.user_ids)} for event in events]
-        broker.publish(json.dumps({"kind": "events", "events": payload}).encode())
+        payload = [wire(event.id, event.type, event.data, event.created_at.isoformat(), event.conversation_id,
+                        list(event.user_ids)) for event in events]
+        broker.publish(json.dumps({"kind": EVENTS, "events": payload}).encode())
     for message in control_messages:
         broker.publish(json.dumps(message).encode())
-
-
-on_commit(_publish)
 
 
 def publish_ephemeral(message: dict) -> None:

@@ -1,12 +1,14 @@
 """Recording events in the same transaction as the change they describe, with gapless ids
-in commit order, and reading a person's events back after a cursor.
+in commit order, publishing them after COMMIT, and reading a person's events back after a
+cursor.
 
 Ids come from a one-row counter (`UPDATE event_counter SET last_id = last_id + k RETURNING
-last_id`) taken as the last statement before COMMIT (shared/DELIVERY.md, "Commit-ordered,
-gapless ids"): its row lock serialises event writers until they commit, and a rollback rolls
-the counter back, so committed ids are exactly 1, 2, 3, ... in commit order.
+last_id`) taken as the last statement before COMMIT (docs/delivery.md, "Ids"): its row lock
+serialises event writers until they commit, and a rollback rolls the counter back, so
+committed ids are exactly 1, 2, 3, ... in commit order. After COMMIT the events go to the
+steps given to `install_commit_listeners` (docs/delivery.md, "Publish after commit").
 """
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,11 +19,13 @@ from sqlalchemy.orm import Session
 from core.timeutil import utcnow
 from extensions import db
 from models import Event, EventCounter, EventRecipient, Membership
+from realtime.events import NewEvent
 
 _PENDING = "parley.pending_events"
 _COMMITTED = "parley.committed_events"
 _CONTROL = "parley.control_messages"
-_after_commit: list[Callable[[list["PendingEvent"], list[dict]], None]] = []
+AfterCommitStep = Callable[[list["PendingEvent"], list[dict]], None]
+_steps: list[AfterCommitStep] = []  # set by install_commit_listeners
 
 
 @dataclass
@@ -40,48 +44,58 @@ class PendingEvent:
         """Set `obj.<attribute>` to this event's id once it is known (in the same transaction)."""
         self._stamps.append((obj, attribute))
 
-    def body(self) -> dict:
-        """The event as clients see it: {"id", "type", "data", "created_at"}."""
-        return {"id": self.id, "type": self.type, "data": self.data,
-                "created_at": self.created_at.isoformat()}
 
-
-def record_event(type: str, data: dict, *, conversation_id: int | None = None,
-                 user_ids: tuple[int, ...] | list[int] = ()) -> PendingEvent:
-    """Record an event in the current database transaction; the only way events are made.
-
-    `type` is a dotted name ("friend_request.received"); `data` a JSON-serialisable dict. The
-    audience is the members of `conversation_id` as of this event, or else `user_ids`
-    (deduplicated). The id is assigned when the transaction commits, and after the commit the
-    event is handed to every function registered with `on_commit`; on rollback it vanishes.
-    """
-    if conversation_id is None and not user_ids:
-        raise ValueError("an event needs a conversation or user ids")
-    pending = PendingEvent(type, data, conversation_id, tuple(dict.fromkeys(user_ids)))
+def _transaction_info() -> dict:
     session = db.session()
     if not session.in_transaction():
-        # Without a transaction, rollback() is a no-op that fires no event, and the pending
-        # event would ride along with the next commit.
+        # Without a transaction, rollback() is a no-op that fires no event, and what is
+        # recorded here would ride along with the next commit.
         session.begin()
-    session.info.setdefault(_PENDING, []).append(pending)
+    return session.info
+
+
+def send_event_on_commit(event: NewEvent) -> PendingEvent:
+    """Record `event` (built by realtime.events) in the current database transaction: the
+    only way events are made. Its id is assigned as the transaction commits, and after the
+    COMMIT it is published to every worker; on rollback it vanishes.
+
+    The audience is the members of `event.conversation_id` as of this event, or else
+    `event.user_ids` (deduplicated); ValueError when it has neither. Returns the pending
+    event, whose `stamp` writes its id into rows of the same transaction.
+    """
+    if event.conversation_id is None and not event.user_ids:
+        raise ValueError("an event needs a conversation or user ids")
+    pending = PendingEvent(event.type, event.data, event.conversation_id, tuple(dict.fromkeys(event.user_ids)))
+    _transaction_info().setdefault(_PENDING, []).append(pending)
     return pending
 
 
-def send_after_commit(message: dict) -> None:
-    """Hand `message` (a control message such as {"kind": "revoke", ...}) to the `on_commit`
-    callbacks once the current transaction commits; dropped if it rolls back."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()
-    session.info.setdefault(_CONTROL, []).append(message)
+def send_control_on_commit(message: dict) -> None:
+    """Publish `message` (a control message built by realtime.events: `revoke`, `disable`)
+    to every worker once the current transaction commits; dropped if it rolls back."""
+    _transaction_info().setdefault(_CONTROL, []).append(message)
 
 
-def on_commit(callback: Callable[[list[PendingEvent], list[dict]], None]) -> None:
-    """Call `callback(events, control_messages)` after each commit that recorded any."""
-    _after_commit.append(callback)
+def install_commit_listeners(after_commit: Sequence[AfterCommitStep]) -> None:
+    """Attach the event log to every SQLAlchemy Session (docs/delivery.md, "Publish after commit").
+
+    Before COMMIT, the ids of the events recorded in the transaction are taken from the
+    counter and the events inserted, as the transaction's last statements. After the COMMIT
+    of a top-level transaction, each of `after_commit` is called in order as
+    `step(events, control_messages)` (the PendingEvents committed, with their ids, and the
+    control messages sent): after every such commit, so both lists are often empty and a
+    step must then return at once. A rollback or close discards what was recorded.
+
+    Idempotent: calling it again (each app the tests build) replaces the steps; the
+    listeners are registered once.
+    """
+    _steps[:] = after_commit
+    for name, listener in (("before_commit", _assign_ids), ("after_commit", _committed),
+                           ("after_rollback", _discard), ("after_transaction_end", _discard_on_close)):
+        if not sa_event.contains(Session, name, listener):
+            sa_event.listen(Session, name, listener)
 
 
-@sa_event.listens_for(Session, "before_commit")
 def _assign_ids(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -110,23 +124,19 @@ def _assign_ids(session: Session) -> None:
     session.info[_COMMITTED] = pending
 
 
-@sa_event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     committed = session.info.pop(_COMMITTED, None) or []
     control = session.info.pop(_CONTROL, None) or []
-    if committed or control:
-        for callback in _after_commit:
-            callback(committed, control)
+    for step in _steps:
+        step(committed, control)
 
 
-@sa_event.listens_for(Session, "after_rollback")
 def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_COMMITTED, None)
     session.info.pop(_CONTROL, None)
 
 
-@sa_event.listens_for(Session, "after_transaction_end")
 def _discard_on_close(session: Session, transaction) -> None:
     # close() ends the transaction without a rollback event; what it recorded is gone too.
     if transaction.parent is None:

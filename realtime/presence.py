@@ -1,4 +1,6 @@
-"""Presence: who is online anywhere (at least one open stream on any worker). Never stored.
+"""Presence and typing (docs/delivery.md, "Presence and typing"): who is online anywhere
+(at least one open stream on any worker), and the typing and presence frames for this
+worker's streams. Never stored; through the broker only.
 
 Each worker tells the others through the broker when one of its people comes or goes, and
 repeats its whole list every SNAPSHOT seconds; a worker not heard from for three snapshots is
@@ -9,8 +11,13 @@ import os
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 
 import gevent
+
+from realtime.broker import Broker
+from realtime.memberships import Memberships
+from realtime.stream import Stream, ephemeral_item
 
 SNAPSHOT = 30  # seconds between a worker's full presence lists
 # Seconds a person stays online after their last stream closed: a reconnect or the next
@@ -22,6 +29,10 @@ OFFLINE_GRACE = 5.0
 # for a group of n, the largest cost of the storm. Presence is a dot, not a message: a second
 # late is not noticed.
 PRESENCE_BATCH = 1.0
+# The relay's broker messages between workers: one person's change, a worker's full list, and
+# a starting worker asking for everyone's lists.
+PRESENCE, PRESENCE_SNAPSHOT, PRESENCE_HELLO = "presence", "presence.snapshot", "presence.hello"
+PRESENCE_KINDS = (PRESENCE, PRESENCE_SNAPSHOT, PRESENCE_HELLO)
 
 
 class Presence:
@@ -64,78 +75,116 @@ class Presence:
             self.heard.pop(worker, None)
 
 
-class PresenceMixin:
-    """The hub's typing and presence: through the broker only, never stored, sent to streams
-    as frames without an id (so they never move a cursor). Mixed into realtime.hub.Hub."""
+class PresenceRelay:
+    """Typing and presence between the broker and this worker's streams: sent to streams as
+    items without an id (so they never move a cursor), and this worker's own comings and
+    goings announced to the others.
 
-    def _current_members(self, conversation_id: int) -> list[int]:
-        return [uid for uid in self.conversation_users.get(conversation_id, ())
-                if any(left is None for _joined, left in self.stays.get(uid, {}).get(conversation_id, ()))]
+    `streams` is the hub's open streams by person (read, never changed, here); `memberships`
+    says who is in which conversation now.
+    """
 
-    @staticmethod
-    def _ephemeral_item(name: str, data: dict) -> tuple:
-        # A frame without an id (it never moves a cursor), with its body for long-polls.
-        frame = f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-        return (None, frame, {"type": name, "data": data})
+    def __init__(self, broker: Broker, streams: Mapping[int, set[Stream]], memberships: Memberships):
+        self.broker = broker
+        self.streams = streams
+        self.memberships = memberships
+        self.registry = Presence()
+        self.lingering: dict[int, list[int]] = {}  # user -> conversations, offline after the grace
+        # recipient -> {person -> their latest presence item}, until the next batch goes out
+        self.gathered: defaultdict[int, dict[int, tuple]] = defaultdict(dict)
+        self._flush = None
 
-    def _ephemeral(self, user_ids, name: str, data: dict) -> None:
-        item = self._ephemeral_item(name, data)
-        for user_id in user_ids:
-            for stream in self.streams.get(user_id, ()):
-                stream.put(item)
+    def online_among(self, user_ids) -> list[int]:
+        """Those of `user_ids` with an open stream on any worker (as this worker has heard)."""
+        return self.registry.online_among(user_ids)
 
-    def _typing(self, message: dict) -> None:
-        typer = message["user"]["id"]
-        audience = [uid for uid in self._current_members(message["conversation_id"]) if uid != typer]
-        self._ephemeral(audience, "typing", {"conversation_id": message["conversation_id"], "user": message["user"]})
+    # -- this worker's people -----------------------------------------------------------------
+    def arrived(self, user_id: int) -> None:
+        """`user_id`'s first stream here opened and their stays are installed: online."""
+        self.lingering.pop(user_id, None)
+        self._announce(user_id, True)
 
-    def _presence_frame(self, user_id: int, online: bool, conversation_ids: list[int]) -> None:
-        # Gathered for PRESENCE_BATCH seconds, then each recipient's frames go out together.
-        audience = {uid for cid in conversation_ids for uid in self._current_members(cid)} - {user_id}
-        if not audience:
-            return
-        item = self._ephemeral_item("presence", {"user_id": user_id, "online": online})
-        gathered = self.presence_out
-        for uid in audience:
-            gathered[uid][user_id] = item  # only the latest news of each person matters
-        if self._presence_flush is None:
-            self._presence_flush = gevent.spawn_later(PRESENCE_BATCH, self._flush_presence)
+    def returned(self, user_id: int) -> None:
+        """A stream of `user_id`'s opened: if within the offline grace, they never went offline."""
+        self.lingering.pop(user_id, None)
 
-    def _flush_presence(self) -> None:
-        gathered, self.presence_out = self.presence_out, defaultdict(dict)
-        self._presence_flush = None
-        for user_id, news in gathered.items():
-            items = list(news.values())
-            for stream in self.streams.get(user_id, ()):
-                stream.offer(items)
-
-    def _open_conversations(self, user_id: int) -> list[int]:
-        return [cid for cid, spans in self.stays.get(user_id, {}).items()
-                if any(left is None for _joined, left in spans)]
+    def last_stream_closed(self, user_id: int) -> None:
+        """`user_id`'s last stream here closed: their stays are kept through OFFLINE_GRACE, so
+        a reconnect or the next long-poll starts without reading them again; then they are
+        forgotten and announced offline."""
+        if self.memberships.knows(user_id):
+            conversations = self.memberships.open_conversations(user_id)
+            self.lingering[user_id] = conversations
+            gevent.spawn_later(OFFLINE_GRACE, self._went_offline, user_id, conversations)
 
     def _went_offline(self, user_id: int, conversations: list[int]) -> None:
         # Only if no stream came back (and closed again, with a grace of its own) since.
         if self.lingering.get(user_id) is conversations and user_id not in self.streams:
             del self.lingering[user_id]
-            self._forget(user_id)
+            self.memberships.forget(user_id)
             self._announce(user_id, False, conversations)
 
     def _announce(self, user_id: int, online: bool, conversations: list[int] | None = None) -> None:
         if conversations is None:
-            conversations = self._open_conversations(user_id)
-        self.broker.publish(json.dumps({"kind": "presence", "worker": self.presence.worker_id,
+            conversations = self.memberships.open_conversations(user_id)
+        self.broker.publish(json.dumps({"kind": PRESENCE, "worker": self.registry.worker_id,
                                         "user_id": user_id, "online": online,
                                         "conversation_ids": conversations}).encode())
 
     def _publish_snapshot(self) -> None:
         users = {str(uid): conversations for uid, conversations in self.lingering.items()}
-        users.update({str(uid): self._open_conversations(uid) for uid in self.streams})
-        self.broker.publish(json.dumps({"kind": "presence.snapshot", "worker": self.presence.worker_id,
+        users.update({str(uid): self.memberships.open_conversations(uid) for uid in self.streams})
+        self.broker.publish(json.dumps({"kind": PRESENCE_SNAPSHOT, "worker": self.registry.worker_id,
                                         "users": users}).encode())
 
-    def _presence_loop(self) -> None:
-        self.broker.publish(json.dumps({"kind": "presence.hello", "worker": self.presence.worker_id}).encode())
+    def run(self) -> None:
+        """Ask the other workers for their lists, then publish this one's every SNAPSHOT
+        seconds (in its own greenlet, forever)."""
+        self.broker.publish(json.dumps({"kind": PRESENCE_HELLO, "worker": self.registry.worker_id}).encode())
         while True:
             self._publish_snapshot()
             gevent.sleep(SNAPSHOT)
 
+    # -- what other workers say ---------------------------------------------------------------
+    def heard(self, message: dict) -> None:
+        """Handle a broker message of one of PRESENCE_KINDS."""
+        kind = message["kind"]
+        if kind == PRESENCE:
+            changed = self.registry.update(message["worker"], message["user_id"], message["online"],
+                                           message["conversation_ids"])
+            if changed:
+                self._gather(message["user_id"], message["online"], message["conversation_ids"])
+        elif kind == PRESENCE_SNAPSHOT:
+            self.registry.replace(message["worker"], {int(k): v for k, v in message["users"].items()})
+        elif kind == PRESENCE_HELLO and message["worker"] != self.registry.worker_id:
+            self._publish_snapshot()
+
+    def typing(self, message: dict) -> None:
+        """Hand a broker "typing" message to the typer's fellow members' streams here."""
+        typer, conversation_id = message["user"]["id"], message["conversation_id"]
+        item = ephemeral_item("typing", {"conversation_id": conversation_id, "user": message["user"]})
+        for user_id in self.memberships.current_members(conversation_id):
+            if user_id != typer:
+                for stream in self.streams.get(user_id, ()):
+                    stream.put(item)
+
+    def _gather(self, user_id: int, online: bool, conversation_ids: list[int]) -> None:
+        # Gathered for PRESENCE_BATCH seconds, then each recipient's frames go out together.
+        members = self.memberships.current_members
+        audience = {uid for cid in conversation_ids for uid in members(cid)} - {user_id}
+        if not audience:
+            return
+        item = ephemeral_item("presence", {"user_id": user_id, "online": online})
+        gathered = self.gathered
+        for uid in audience:
+            gathered[uid][user_id] = item  # only the latest news of each person matters
+        if self._flush is None:
+            self._flush = gevent.spawn_later(PRESENCE_BATCH, self._flush_gathered)
+
+    def _flush_gathered(self) -> None:
+        gathered, self.gathered = self.gathered, defaultdict(dict)
+        self._flush = None
+        for user_id, news in gathered.items():
+            items = list(news.values())
+            for stream in self.streams.get(user_id, ()):
+                stream.offer(items)

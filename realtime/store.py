@@ -1,21 +1,17 @@
 """The delivery layer's database reads: missed events for the hub, a person's stays and
-replay for a stream. Each opens and releases its own short session."""
+replay for a stream (docs/delivery.md, "The listener" and "Opening a stream"). Each opens and
+releases its own short session."""
 from sqlalchemy import BigInteger, bindparam, func, or_, select
 
 from extensions import db
 from models import Event, EventCounter, EventRecipient, Membership
 from realtime.eventlog import events_for_user, last_event_id
-
-
-def event_dict(event: Event, user_ids: list[int]) -> dict:
-    """An event row with its audience, as the broker carries it."""
-    return {"id": event.id, "type": event.type, "data": event.data,
-            "created_at": event.created_at.isoformat(), "conversation_id": event.conversation_id,
-            "user_ids": user_ids}
+from realtime.events import client_view, wire
 
 
 def read_events(after_id: int, until_id: int | None = None, limit: int = 1000) -> list[dict]:
-    """Committed events after `after_id` (up to `until_id`), with their audiences, in id order."""
+    """Committed events after `after_id` (up to `until_id`) as the broker carries them
+    (realtime.events.wire: with their audiences), in id order."""
     try:
         query = select(Event).where(Event.id > after_id).order_by(Event.id).limit(limit)
         if until_id is not None:
@@ -27,7 +23,8 @@ def read_events(after_id: int, until_id: int | None = None, limit: int = 1000) -
                     select(EventRecipient.event_id, EventRecipient.user_id)
                     .where(EventRecipient.event_id.in_([row.id for row in rows]))):
                 recipients.setdefault(event_id, []).append(user_id)
-        return [event_dict(row, recipients.get(row.id, [])) for row in rows]
+        return [wire(row.id, row.type, row.data, row.created_at.isoformat(), row.conversation_id,
+                     recipients.get(row.id, [])) for row in rows]
     finally:
         db.session.remove()
 
@@ -53,18 +50,19 @@ def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
 
 def _replay_rows(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
     rows = events_for_user(user_id, after_id, limit + 1)
-    events = [{"id": e.id, "type": e.type, "data": e.data, "created_at": e.created_at.isoformat()}
-              for e in rows[:limit]]
+    events = [client_view(row.id, row.type, row.data, row.created_at.isoformat()) for row in rows[:limit]]
     return events, len(rows) > limit
 
 
 def _bounds() -> tuple[int, int]:
+    # (oldest, newest) cursors served: the id before the oldest event still kept (0 when
+    # nothing was ever pruned; the newest when every event was), and the newest committed id.
     first, newest = db.session.execute(_BOUNDS).one()
     return (first - 1 if first is not None else newest), newest
 
 
 def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
-    """Events after `after_id` meant for `user_id` (as clients see them), and whether more
+    """Events after `after_id` meant for `user_id` (client views), and whether more
     than `limit` wait. Membership is checked as of each event (eventlog.events_for_user)."""
     try:
         return _replay_rows(user_id, after_id, limit)
@@ -73,10 +71,10 @@ def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
 
 
 def checked_replay(user_id: int, after_id: int, limit: int) -> tuple[bool, list[dict], bool]:
-    """`cursor_bounds` and `replay` in one short session (a reconnect or a long-poll does
+    """The cursor check and `replay` in one short session (a reconnect or a long-poll does
     both): whether `after_id` is still a cursor served (no older than the oldest event kept,
-    no newer than the newest), and if so the first `limit` events after it for `user_id`
-    and whether more wait."""
+    no newer than the newest), and if so the first `limit` events after it for `user_id` and
+    whether more wait."""
     try:
         oldest, newest = _bounds()
         if after_id < oldest or after_id > newest:
@@ -86,19 +84,4 @@ def checked_replay(user_id: int, after_id: int, limit: int) -> tuple[bool, list[
         db.session.remove()
 
 
-def cursor_bounds() -> tuple[int, int]:
-    """(oldest, newest) valid cursors in one query: the id before the oldest event still kept
-    (0 when nothing was ever pruned) and the newest committed id."""
-    try:
-        return _bounds()
-    finally:
-        db.session.remove()
-
-
-def oldest_retained_id() -> int:
-    """The id before the oldest event still kept (0 when nothing was ever pruned)."""
-    return cursor_bounds()[0]
-
-
-__all__ = ["checked_replay", "cursor_bounds", "event_dict", "last_event_id", "load_stays", "oldest_retained_id",
-           "read_events", "replay"]
+__all__ = ["checked_replay", "last_event_id", "load_stays", "read_events", "replay"]

@@ -1,9 +1,10 @@
 """Serving a person's events: the Server-Sent Events stream and its long-polling twin.
 
-Opening follows shared/DELIVERY.md: register the stream with the hub (from then on it queues
-live events), load the person's memberships, replay `id > cursor` from the database with a
-short-lived session, release it, then drain the queue skipping ids already sent. Nothing here
-holds a database session or an app context while waiting.
+Opening follows docs/delivery.md, "Opening a stream" and "Long-poll": register the stream
+with the hub (from then on it queues live events), load the person's memberships, replay
+`id > cursor` from the database with a short-lived session, release it, then drain the queue
+skipping ids already sent. Nothing here holds a database session or an app context while
+waiting. Every byte written comes from realtime/frames.py.
 """
 import socket
 import time
@@ -11,11 +12,9 @@ import time
 from flask import Flask
 from gevent import get_hub
 
-from realtime import store
-from realtime.hub import Hub, Stream, jittered, sse_frame
-
-HELLO_FRAME = b"event: hello\ndata: {}\n\n"
-RESET_FRAME = b'event: reset\ndata: {"reason": "cursor_too_old"}\n\n'
+from realtime import frames, store
+from realtime.hub import Hub
+from realtime.stream import Stream, jittered
 
 
 class CursorTooOld(Exception):
@@ -24,7 +23,7 @@ class CursorTooOld(Exception):
 
 def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
     stream = hub.register(user_id, credential)
-    if user_id in hub.stays:  # another stream of theirs keeps the view current already
+    if hub.memberships.knows(user_id):  # another stream of theirs keeps the view current already
         return stream
     for _attempt in range(3):
         loaded_after = hub.last_id
@@ -90,7 +89,7 @@ def _hung_up(watcher, stream: Stream) -> None:
 
 
 def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None):
-    """The body of GET /events: a generator of SSE bytes. `cursor` None starts at now.
+    """The response of GET /events: a generator of SSE bytes. `cursor` None starts at now.
     `sock`, the request's socket, lets the stream end as soon as its client is gone."""
     config = app.config
     if cursor is None:  # start at "now", read before registering so nothing falls between
@@ -103,29 +102,29 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
     watcher = _watch_client(sock, stream, config["EVENT_HEARTBEAT"])
     try:
         # Hello only once registered: a client that acts on it must see what its act records.
-        yield f"retry: {config['EVENT_RETRY']}\n: {' ' * 2048}\n\n".encode() + HELLO_FRAME
+        yield frames.preamble(config["EVENT_RETRY"]) + frames.HELLO
         sent = cursor
         try:
             for batch in _replay(app, user_id, cursor, check=not fresh):
-                yield b"".join(sse_frame(event) for event in batch)
+                yield b"".join(frames.event_frame(view) for view in batch)
                 sent = batch[-1]["id"]
                 if stream.closed:  # gone (or revoked) during a long replay: read no more
                     return
         except CursorTooOld:
-            yield RESET_FRAME
+            yield frames.RESET
             return
         stream.close_after(jittered(config["EVENT_STREAM_MAX_AGE"]))
         while True:
-            frames = []
-            for event_id, frame, _body in stream.wait():
+            out = []
+            for event_id, frame, _view in stream.wait():
                 if event_id is not None:
                     if event_id <= sent:
                         continue
                     sent = event_id
-                frames.append(frame)
-            if frames:
+                out.append(frame)
+            if out:
                 # Whatever queued up while this stream waited its turn goes out in one write.
-                yield frames[0] if len(frames) == 1 else b"".join(frames)
+                yield out[0] if len(out) == 1 else b"".join(out)
             if stream.closed:
                 return
     finally:
@@ -162,13 +161,13 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
 
 
 def _take(item, after: int, collected: list[dict], ephemeral: list[dict]) -> None:
-    event_id, _frame, body = item
-    if body is None:
-        return  # heartbeat or close
+    event_id, _frame, view = item
+    if view is None:
+        return  # heartbeat
     if event_id is None:
-        ephemeral.append(body)
+        ephemeral.append(view)
     elif event_id > max(after, collected[-1]["id"] if collected else 0):
-        collected.append(body)
+        collected.append(view)
 
 
 __all__ = ["CursorTooOld", "event_stream", "poll"]

@@ -1,0 +1,235 @@
+"""The event vocabulary: every durable event type, one builder per type, the membership rules
+the hub applies, and the two dicts an event is turned into (docs/delivery.md, "The vocabulary").
+
+A builder takes plain arguments (ids, and the dicts services already build, such as a
+message's JSON) and returns a `NewEvent`: its type, its data exactly as clients receive it,
+and its audience, either the members of `conversation_id` as of the event or `user_ids`.
+Services hand it to `realtime.eventlog.send_event_on_commit`.
+"""
+from collections.abc import Iterable
+from typing import NamedTuple
+
+FRIEND_REQUEST_RECEIVED = "friend_request.received"
+FRIEND_REQUEST_UPDATED = "friend_request.updated"
+FRIEND_REQUEST_ACCEPTED = "friend_request.accepted"
+FRIEND_REQUEST_REJECTED = "friend_request.rejected"
+FRIEND_REMOVED = "friend.removed"
+GROUP_CREATED = "group.created"
+GROUP_RENAMED = "group.renamed"
+GROUP_DISSOLVED = "group.dissolved"
+GROUP_MEMBER_ADDED = "group.member_added"
+GROUP_MEMBER_JOINED = "group.member_joined"
+GROUP_MEMBER_LEFT = "group.member_left"
+GROUP_MEMBER_REMOVED = "group.member_removed"
+GROUP_INVITE_CHANGED = "group.invite_changed"
+MESSAGE_CREATED = "message.created"
+MESSAGE_RECALLED = "message.recalled"
+READ_UPDATED = "read.updated"
+FAVORITE_CREATED = "favorite.created"
+FAVORITE_DELETED = "favorite.deleted"
+USER_UPDATED = "user.updated"
+
+
+class NewEvent(NamedTuple):
+    """An event to record: `type` (one of the constants above), `data` (JSON-serialisable, as
+    clients see it) and its audience: `conversation_id`, or else `user_ids` (a sequence;
+    deduplicated when recorded)."""
+
+    type: str
+    data: dict
+    conversation_id: int | None = None
+    user_ids: tuple[int, ...] = ()
+
+
+# -- friends (audience: the two people) ---------------------------------------------------------
+def friend_request_sent(request: dict, *, new: bool, sender_id: int, receiver_id: int) -> NewEvent:
+    """A request sent (`new`: friend_request.received) or sent again while one was still
+    pending (friend_request.updated). `request` is the request's brief."""
+    return NewEvent(FRIEND_REQUEST_RECEIVED if new else FRIEND_REQUEST_UPDATED, {"request": request},
+                    user_ids=(receiver_id, sender_id))
+
+
+def friend_request_accepted(request: dict, conversation_id: int, *, sender_id: int, receiver_id: int) -> NewEvent:
+    """The receiver accepted; both now share direct conversation `conversation_id` (it starts
+    both their stays, from the conversation's very beginning: see `stays_started`)."""
+    return NewEvent(FRIEND_REQUEST_ACCEPTED, {"request": request, "conversation_id": conversation_id},
+                    user_ids=(sender_id, receiver_id))
+
+
+def friend_request_rejected(request: dict, *, sender_id: int, receiver_id: int) -> NewEvent:
+    """The receiver turned the request down."""
+    return NewEvent(FRIEND_REQUEST_REJECTED, {"request": request}, user_ids=(sender_id, receiver_id))
+
+
+def friend_removed(user_id: int, friend_id: int, conversation_id: int | None) -> NewEvent:
+    """`user_id` ended the friendship with `friend_id` (their direct conversation, if any, stays)."""
+    return NewEvent(FRIEND_REMOVED, {"user_ids": [user_id, friend_id], "conversation_id": conversation_id},
+                    user_ids=(user_id, friend_id))
+
+
+# -- groups (audience: the members as of the event) ---------------------------------------------
+def group_created(group: dict, members: list[dict]) -> NewEvent:
+    """Group `group` ({"id", "name", "owner_id"}) made with `members` (briefs, owner first)."""
+    return NewEvent(GROUP_CREATED, {"group": group, "members": members}, conversation_id=group["id"])
+
+
+def group_member_added(group_id: int, by: int, members: list[dict], group: dict) -> NewEvent:
+    """Member `by` added `members` (briefs); `group` is the group's brief, for the newcomers'
+    clients that know nothing of it yet."""
+    return NewEvent(GROUP_MEMBER_ADDED, {"group_id": group_id, "by": by, "members": members, "group": group},
+                    conversation_id=group_id)
+
+
+def group_member_joined(group_id: int, member: dict, group: dict) -> NewEvent:
+    """`member` (a brief) joined through the invite link."""
+    return NewEvent(GROUP_MEMBER_JOINED, {"group_id": group_id, "member": member, "group": group},
+                    conversation_id=group_id)
+
+
+def group_member_removed(group_id: int, user_id: int, by: int) -> NewEvent:
+    """The owner `by` removed `user_id`."""
+    return NewEvent(GROUP_MEMBER_REMOVED, {"group_id": group_id, "user_id": user_id, "by": by},
+                    conversation_id=group_id)
+
+
+def group_member_left(group_id: int, user_id: int, owner_id: int) -> NewEvent:
+    """`user_id` quit; `owner_id` is the owner from now on (maybe a new one)."""
+    return NewEvent(GROUP_MEMBER_LEFT, {"group_id": group_id, "user_id": user_id, "owner_id": owner_id},
+                    conversation_id=group_id)
+
+
+def group_renamed(group_id: int, name: str) -> NewEvent:
+    """The group is now called `name`."""
+    return NewEvent(GROUP_RENAMED, {"group_id": group_id, "name": name}, conversation_id=group_id)
+
+
+def group_invite_changed(group_id: int, invite_code: str | None, owner_id: int) -> NewEvent:
+    """The invite code is now `invite_code` (None: no link). Only the owner sees it."""
+    return NewEvent(GROUP_INVITE_CHANGED, {"group_id": group_id, "invite_code": invite_code},
+                    user_ids=(owner_id,))
+
+
+def group_dissolved(group_id: int, by: int) -> NewEvent:
+    """The group is gone; everyone's stay ends with this event."""
+    return NewEvent(GROUP_DISSOLVED, {"group_id": group_id, "by": by}, conversation_id=group_id)
+
+
+# -- messages, read state, favorites, profiles --------------------------------------------------
+def message_created(conversation_id: int, message: dict) -> NewEvent:
+    """A message sent; `message` is its JSON as the API returns it."""
+    return NewEvent(MESSAGE_CREATED, {"message": message}, conversation_id=conversation_id)
+
+
+def message_recalled(conversation_id: int, message_id: int) -> NewEvent:
+    """The sender recalled message `message_id`."""
+    return NewEvent(MESSAGE_RECALLED, {"conversation_id": conversation_id, "message_id": message_id},
+                    conversation_id=conversation_id)
+
+
+def read_updated(user_id: int, state: dict) -> NewEvent:
+    """`user_id`'s read position moved: `state` is {"conversation_id",
+    "last_read_message_id", "unread"}, for their other devices."""
+    return NewEvent(READ_UPDATED, state, user_ids=(user_id,))
+
+
+def favorite_created(user_id: int, favorite: dict) -> NewEvent:
+    """`user_id` saved `favorite` (its JSON as the API returns it)."""
+    return NewEvent(FAVORITE_CREATED, {"favorite": favorite}, user_ids=(user_id,))
+
+
+def favorite_deleted(user_id: int, favorite_id: int, message_id: int) -> NewEvent:
+    """`user_id` removed favorite `favorite_id` (of message `message_id`)."""
+    return NewEvent(FAVORITE_DELETED, {"id": favorite_id, "message_id": message_id}, user_ids=(user_id,))
+
+
+def user_updated(user: dict, audience: Iterable[int]) -> NewEvent:
+    """`user` (a brief) changed their name or picture; `audience` is everyone who shows it."""
+    return NewEvent(USER_UPDATED, {"user": user}, user_ids=tuple(sorted(set(audience))))
+
+
+# -- membership rules (the hub keeps stays by them: docs/delivery.md, "Fan-out") ---------------
+# Which types start or end a stay in a conversation (the services stamp the Membership rows
+# with the same events), and where in the data the people are.
+def _accepted_starts(event: dict) -> list[tuple[int, int, int]]:
+    # Two new friends share a direct conversation from its very start (joined at 0).
+    data = event["data"]
+    request = data["request"]
+    return [(request["sender"]["id"], data["conversation_id"], 0),
+            (request["receiver"]["id"], data["conversation_id"], 0)]
+
+
+def _members_start(event: dict) -> list[tuple[int, int, int]]:
+    return [(person["id"], event["conversation_id"], event["id"]) for person in event["data"]["members"]]
+
+
+def _member_starts(event: dict) -> list[tuple[int, int, int]]:
+    return [(event["data"]["member"]["id"], event["conversation_id"], event["id"])]
+
+
+_STARTS = {FRIEND_REQUEST_ACCEPTED: _accepted_starts, GROUP_CREATED: _members_start,
+           GROUP_MEMBER_ADDED: _members_start, GROUP_MEMBER_JOINED: _member_starts}
+_ENDS_ONE = {GROUP_MEMBER_LEFT, GROUP_MEMBER_REMOVED}  # data["user_id"] leaves
+_ENDS_ALL = {GROUP_DISSOLVED}  # every member leaves
+MEMBERSHIP_TYPES = frozenset({*_STARTS, *_ENDS_ONE, *_ENDS_ALL})
+
+
+def stays_started(event: dict) -> list[tuple[int, int, int]]:
+    """The stays `event` (a wire dict) starts: [(user id, conversation id, joined event id)]."""
+    starts = _STARTS.get(event["type"])
+    return starts(event) if starts is not None else []
+
+
+def stays_ended(event: dict) -> list[int] | None:
+    """The people whose stay in event["conversation_id"] ends with `event` (a wire dict):
+    [] for most types, None for everyone in it (group.dissolved)."""
+    if event["type"] in _ENDS_ONE:
+        return [event["data"]["user_id"]]
+    if event["type"] in _ENDS_ALL:
+        return None
+    return []
+
+
+# -- broker messages that are never stored -----------------------------------------------------
+# Carried between workers like events but never recorded or replayed: control messages (handed
+# to eventlog.send_control_on_commit, so they go out only if the change commits) and typing.
+# Presence messages are the presence relay's own (realtime/presence.py).
+EVENTS = "events"  # a batch of committed events (realtime.publish_committed)
+REVOKE = "revoke"
+DISABLE = "disable"
+TYPING = "typing"
+
+
+def credential(kind: str, token_hash: str) -> str:
+    """What a stream is opened with and revoked by: `kind` "session" (a login session) or
+    "token" (a personal access token), and the SHA-256 hex digest of its secret."""
+    return f"{kind}:{token_hash}"
+
+
+def revoke(credential: str) -> dict:
+    """A control message: close every stream opened with `credential` (see `credential`)."""
+    return {"kind": REVOKE, "credential": credential}
+
+
+def disable(user_id: int) -> dict:
+    """A control message: close every stream of `user_id` (a disabled account)."""
+    return {"kind": DISABLE, "user_id": user_id}
+
+
+def typing(conversation_id: int, user: dict) -> dict:
+    """`user` (a person's brief) is typing in `conversation_id`: for the other current members."""
+    return {"kind": TYPING, "conversation_id": conversation_id, "user": user}
+
+
+# -- the two dicts of a committed event ---------------------------------------------------------
+def client_view(event_id: int, type: str, data: dict, created_at: str) -> dict:
+    """The event as clients see it (stream frames, replay, long-polls): {"id", "type",
+    "data", "created_at" (ISO 8601)}, in that order."""
+    return {"id": event_id, "type": type, "data": data, "created_at": created_at}
+
+
+def wire(event_id: int, type: str, data: dict, created_at: str, conversation_id: int | None,
+         user_ids: list[int]) -> dict:
+    """The event as the broker carries it between workers: the client view plus its
+    audience, "conversation_id" (or None) and "user_ids" (a list, maybe empty)."""
+    return {"id": event_id, "type": type, "data": data, "created_at": created_at,
+            "conversation_id": conversation_id, "user_ids": user_ids}
