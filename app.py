@@ -6,27 +6,27 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import realtime
 import storage
-from blueprints.api.attachments import bp as api_attachments_bp
-from blueprints.api.chat import bp as api_chat_bp
-from blueprints.api.favorites import bp as api_favorites_bp
-from blueprints.api.friends import bp as api_friends_bp
-from blueprints.api.groups import bp as api_groups_bp
-from blueprints.api.me import bp as api_me_bp
+from blueprints.attachments.api import bp as api_attachments_bp
 from blueprints.attachments.routes import bp as attachments_bp
 from blueprints.auth.routes import bp as auth_bp
+from blueprints.chat.api import bp as api_chat_bp
 from blueprints.chat.routes import bp as chat_bp
-from blueprints.errors import bp as errors_bp
 from blueprints.events.routes import bp as events_bp
+from blueprints.favorites.api import bp as api_favorites_bp
 from blueprints.favorites.routes import bp as favorites_bp
+from blueprints.friends.api import bp as api_friends_bp
 from blueprints.friends.routes import bp as friends_bp
+from blueprints.groups.api import bp as api_groups_bp
 from blueprints.groups.routes import bp as groups_bp
 from blueprints.main.routes import bp as main_bp
 from blueprints.notifications.routes import bp as notifications_bp
+from blueprints.profile.api import bp as api_me_bp
 from blueprints.profile.routes import bp as profile_bp
 from commands.events import events_cli
 from commands.uploads import uploads_cli
 from commands.users import users_cli
 from config import configure
+from core import hooks
 from core.i18n import select_locale
 from core.routing import IdConverter
 from extensions import api, babel, csrf, db, limiter, login, mail, migrate, talisman
@@ -69,9 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
     )
+    api.init_app(app)
     storage.init_app(app)
     realtime.init_app(app)
-    api.init_app(app)
+    hooks.init_app(app)  # the request and commit pipelines, in order: read core/hooks.py
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -85,7 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(favorites_bp)
     for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp):
         api.register_blueprint(api_bp)
-    app.register_blueprint(errors_bp)  # after the API, so its handlers answer every error
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(uploads_cli)

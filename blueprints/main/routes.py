@@ -5,19 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from blueprints.main import bp
-from blueprints.main.avatars import avatar_url, generated_avatar_svg
-from core.views import enforce_upload_limit
+from blueprints.main.avatars import generated_avatar_svg
+from core.people import avatar_url
 from extensions import db, talisman
 from models import User
 from storage import blob_store
 
 AVATAR_HEADERS = {"Cache-Control": "private, max-age=86400"}
-
-
-@bp.before_app_request
-def limit_uploads():
-    """Before any other hook (CSRF reads the form): refuse over-large uploads unread."""
-    enforce_upload_limit()
 
 
 @bp.route("/")
@@ -58,8 +52,8 @@ NAV = (
 )
 
 
-@bp.app_context_processor
 def layout_context() -> dict:
-    """What every page's layout needs: the navigation (pages that exist), avatar URLs."""
+    """What every page's layout needs: the navigation (pages that exist), avatar URLs, the
+    locale. A template context processor (core/hooks.py installs it)."""
     nav = [(endpoint, label) for endpoint, label in NAV if endpoint in current_app.view_functions]
     return {"nav_items": nav, "avatar_url": avatar_url, "get_locale": get_locale}

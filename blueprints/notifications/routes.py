@@ -30,9 +30,9 @@ def index():
     )
 
 
-@bp.app_context_processor
 def pending_requests() -> dict:
-    """The count of friend requests waiting for the person's answer, for the navigation."""
+    """The count of friend requests waiting for the person's answer, for the navigation. A
+    template context processor (core/hooks.py installs it)."""
     if current_user and current_user.is_authenticated:
         return {"pending_requests": services.pending_count(current_user.id)}
     return {"pending_requests": 0}

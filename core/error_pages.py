@@ -1,20 +1,19 @@
-"""Friendly error pages, and JSON error bodies for requests that want JSON."""
+"""Friendly error pages, and JSON error bodies for requests that want JSON: the app's error
+handlers (core/hooks.py registers them, after the JSON API's own, so these answer every error),
+and the after-commit note the overload answer reads."""
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, g, has_app_context, jsonify, render_template, request
+from flask import Response, current_app, g, has_app_context, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError, TooManyRequests
 from extensions import db, limiter
 
-bp = Blueprint("errors", __name__)
 log = logging.getLogger("parley.errors")
 
 
@@ -82,8 +81,9 @@ def _http_message(exc: HTTPException) -> str | None:
     return None
 
 
-@bp.app_errorhandler(HTTPException)
 def handle_http_exception(exc: HTTPException):
+    """Any abort(code[, message]) or Werkzeug error (404, 405, 413, 429 with Retry-After...):
+    its status, its own sentence or a translated default, and webargs' field errors (422)."""
     if exc.code and exc.code >= 500:
         db.session.rollback()
     data = getattr(exc, "data", None) or {}
@@ -117,28 +117,29 @@ def _field_errors(messages):
     return flat
 
 
-@bp.app_errorhandler(CSRFError)
 def handle_csrf_error(exc: CSRFError):
+    """A missing or stale CSRF token: 400, asking for a reload."""
     return error_response(400, _("This form has expired or was sent from another site. "
                                  "Reload the page and try again."))
 
 
-@bp.app_errorhandler(DomainError)
 def handle_domain_error(exc: DomainError):
+    """A service's DomainError not caught by its view: roll back, answer exc.status with the
+    message (beside exc.field when it names one) and Retry-After for TooManyRequests."""
     db.session.rollback()
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
     errors = {exc.field: [exc.message]} if exc.field else None
     return error_response(exc.status, exc.message, errors, headers)
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _note_commit(_session) -> None:
-    # Whether this request already committed a change decides what an overload may answer.
+def note_commit(_events, _control_messages) -> None:
+    """A step of the commit pipeline, run after every commit (events or not): note in `g` that
+    this request committed a change. Whether it did decides what an overload may answer
+    (`handle_pool_timeout`). Outside an app context (scripts) there is no request to note."""
     if has_app_context():
         g.parley_committed = True
 
 
-@bp.app_errorhandler(PoolTimeout)
 def handle_pool_timeout(exc: PoolTimeout):
     """Every pooled database connection stayed busy for the pool's whole timeout: the
     worker is overloaded. Answer 503 without touching the database again: the page is
@@ -156,8 +157,8 @@ def handle_pool_timeout(exc: PoolTimeout):
                           headers={"Retry-After": "2"})
 
 
-@bp.app_errorhandler(InternalServerError)
 def handle_server_error(exc: InternalServerError):
+    """An unhandled exception: roll back, log it with its traceback, answer a plain 500."""
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path,
                   exc_info=exc.original_exception or exc)
