@@ -9,8 +9,9 @@ from blueprints.auth import services, sessions
 from core.errors import DomainError
 from core.timeutil import utcnow
 from extensions import db
-from realtime.eventlog import send_after_commit
 from models import User
+from realtime import events
+from realtime.eventlog import send_control_on_commit
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -66,7 +67,7 @@ def disable(username):
     if user.disabled_at is None:
         user.disabled_at = utcnow()
     ended = sessions.end_sessions(user.id)
-    send_after_commit({"kind": "disable", "user_id": user.id})  # closes streams opened by token
+    send_control_on_commit(events.disable(user.id))  # closes streams opened by token
     db.session.commit()
     click.echo(f"Disabled {user.username}; ended {ended} session(s).")
 

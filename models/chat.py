@@ -101,6 +101,9 @@ class Attachment(db.Model):
     """
 
     __tablename__ = "attachment"
+    # Where the attachments blueprint serves the bytes (its url_prefix): the one place the
+    # URL scheme is written, so JSON built outside a request needs no url_for.
+    URL_PREFIX = "/attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -117,3 +120,21 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     message: Mapped[Message | None] = relationship(back_populates="attachment")
+
+    @property
+    def url(self) -> str:
+        """The path that serves the attachment's bytes (to those who may see its message)."""
+        return f"{self.URL_PREFIX}/{self.public_id}"
+
+    @property
+    def thumbnail_url(self) -> str | None:
+        """The path of an image's small WebP thumbnail; None for a file."""
+        return f"{self.url}/thumbnail" if self.thumbnail_key else None
+
+    def to_json(self) -> dict:
+        """The attachment as messages and favorites carry it: id (the public id), kind, name,
+        size (bytes), sniffed type, pixel size of an image, and the URLs of its bytes and
+        thumbnail."""
+        return {"id": self.public_id, "kind": self.kind, "name": self.name, "size": self.size,
+                "mime": self.mime, "width": self.width, "height": self.height, "url": self.url,
+                "thumbnail_url": self.thumbnail_url}

@@ -1,4 +1,6 @@
 """Images and files sent in chat: upload checks, storage, serving to those who may see them."""
 from flask import Blueprint
 
-bp = Blueprint("attachments", __name__)
+from models import Attachment
+
+bp = Blueprint("attachments", __name__, url_prefix=Attachment.URL_PREFIX)

@@ -44,7 +44,7 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
                                              "Cache-Control": "private, no-store"})
 
 
-@bp.route("/attachments/<public_id>")
+@bp.route("/<public_id>")
 @login_required
 @talisman(**LOCKED_DOWN)
 def download(public_id: str):
@@ -58,7 +58,7 @@ def download(public_id: str):
                  attachment.created_at)
 
 
-@bp.route("/attachments/<public_id>/thumbnail")
+@bp.route("/<public_id>/thumbnail")
 @login_required
 @talisman(**LOCKED_DOWN)
 def thumbnail(public_id: str):

@@ -6,8 +6,9 @@ from flask_login import current_user, login_user, logout_user
 from flask_smorest import Blueprint as ApiBlueprint
 
 from blueprints.auth import bp, codes, services, sessions
-from blueprints.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, RegisterForm, ResetPasswordForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from core.errors import DomainError
+from core.forms import ActionForm
 from core.views import render_form, safe_next
 from extensions import csrf, db, limiter
 
@@ -106,7 +107,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """End this session for good: its cookie will not work again."""
-    LogoutForm()  # the CSRF check runs for every POST in a before_request hook
+    ActionForm()  # the CSRF check runs for every POST in a request hook (core/hooks.py)
     raw = session.get("sid")
     if raw:
         sessions.end_session_by_token(raw)
@@ -157,9 +158,9 @@ def reset_password():
     return redirect(url_for("auth.login"))
 
 
-@bp.before_app_request
 def require_login_for_api():
-    """Every operation of the JSON API (a view of a flask-smorest blueprint) needs a login, as
+    """A request hook (core/hooks.py installs it after the upload limit, before check_csrf).
+    Every operation of the JSON API (a view of a flask-smorest blueprint) needs a login, as
     the OpenAPI document says: without one, answer 401 first, before the request's arguments
     are read (422) or its CSRF token asked for (400). Authentication then gives its
     database connection back, so a request waiting on its rate limit holds none."""
@@ -170,9 +171,9 @@ def require_login_for_api():
         sessions.release_connection(current_user._get_current_object())
 
 
-@bp.before_app_request
 def check_csrf():
-    """Every unsafe request carries a CSRF token, except Bearer-token requests (no cookie)."""
+    """A request hook (core/hooks.py installs it last, after the API's 401): every unsafe
+    request carries a CSRF token, except Bearer-token requests (no cookie)."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
     if sessions.bearer_token() is not None:

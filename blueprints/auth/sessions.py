@@ -7,11 +7,12 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
-from blueprints.errors import wants_json
+from core.error_pages import wants_json
 from core.timeutil import utcnow
-from realtime.eventlog import send_after_commit
 from extensions import db, login
 from models import AccessToken, User, UserSession
+from realtime import events
+from realtime.eventlog import send_control_on_commit
 
 TOKEN_PREFIX = "pat_"
 
@@ -62,17 +63,27 @@ def current_session_id() -> int | None:
     return db.session.scalar(select(UserSession.id).where(UserSession.token_hash == _sha256(raw)))
 
 
-def _revoke_after_commit(token_hashes, kind: str) -> None:
-    # Open event streams opened with these credentials close once the change commits.
+def request_credential() -> str:
+    """What authenticated this request (its Bearer token, else its session cookie), as the
+    credential its event streams are opened with, so revoking that closes them."""
+    raw = bearer_token()
+    if raw:
+        return events.credential("token", _sha256(raw))
+    return events.credential("session", _sha256(session.get("sid") or ""))
+
+
+def revoke_on_commit(kind: str, token_hashes) -> None:
+    """Close the open event streams of these credentials (`kind` "session" or "token", and
+    their secrets' SHA-256 hex digests) once the current transaction commits."""
     for token_hash in token_hashes:
-        send_after_commit({"kind": "revoke", "credential": f"{kind}:{token_hash}"})
+        send_control_on_commit(events.revoke(events.credential(kind, token_hash)))
 
 
 def end_session_by_token(raw: str) -> None:
     """Delete the session whose raw token is `raw`; replaying its cookie then fails, and its
     open event streams close. Caller commits."""
     db.session.execute(delete(UserSession).where(UserSession.token_hash == _sha256(raw)))
-    _revoke_after_commit([_sha256(raw)], "session")
+    revoke_on_commit("session", [_sha256(raw)])
 
 
 def end_sessions(user_id: int, keep_id: int | None = None) -> int:
@@ -82,7 +93,7 @@ def end_sessions(user_id: int, keep_id: int | None = None) -> int:
     if keep_id is not None:
         stmt = stmt.where(UserSession.id != keep_id)
     hashes = db.session.scalars(stmt.returning(UserSession.token_hash)).all()
-    _revoke_after_commit(hashes, "session")
+    revoke_on_commit("session", hashes)
     return len(hashes)
 
 

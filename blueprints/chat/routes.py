@@ -4,8 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.chat import bp, services
+from blueprints.chat.conversations import list_conversations, total_unread
+from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.rendering import picker_emoji
-from blueprints.favorites.services import favorited_message_ids
 from blueprints.groups.services import members
 from realtime.eventlog import last_event_id
 
@@ -19,7 +20,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
     # on the page and replayed by the stream, and the page drops the copies by message id,
     # so nothing falls between the render and the stream's start.
     cursor = last_event_id()
-    conversations = services.list_conversations(current_user)
+    conversations = list_conversations(current_user)
     current, messages, people = None, [], []
     if conversation_id is not None:
         conversation, _stays = services.readable_conversation(current_user, conversation_id)
@@ -33,7 +34,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
         if rows is None:
             rows = services.history(current_user, conversation.id, None, PAGE_MESSAGES)[0]
             rows.reverse()
-        messages = services.message_bodies(rows)
+        messages = message_jsons(rows)
         favorited = favorited_message_ids(current_user.id, [m["id"] for m in messages])
         for message in messages:
             message["favorited"] = message["id"] in favorited
@@ -65,9 +66,9 @@ def conversation(conversation_id: int):
     return _page(conversation_id, request.args.get("message", type=int))
 
 
-@bp.app_context_processor
 def unread_total() -> dict:
-    """The person's total unread count, for the navigation's Chat badge."""
+    """The person's total unread count, for the navigation's Chat badge. A template context
+    processor (core/hooks.py installs it)."""
     if current_user and current_user.is_authenticated:
-        return {"total_unread": services.total_unread(current_user.id)}
+        return {"total_unread": total_unread(current_user.id)}
     return {"total_unread": 0}

@@ -1,5 +1,6 @@
-"""Chat actions: send a message (idempotent by client id), recall it, read history by
-cursor, move the read position, count unread messages, list a person's conversations."""
+"""Chat actions: who may read and send where, send a message (idempotent by client id),
+recall it, read history by cursor, move the read position. The conversation list lives in
+`conversations`, a message's JSON in `payloads`."""
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,14 +11,15 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.chat.rendering import render_message
-from blueprints.friends.services import are_friends, user_brief
+from blueprints.chat.payloads import message_json, message_jsons
+from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
+from core.people import user_brief
 from core.timeutil import utcnow
 from extensions import db
-from models import Attachment, Conversation, Membership, Message, User
-from realtime import online_among, publish_ephemeral
-from realtime.eventlog import record_event
+from models import Conversation, Membership, Message, User
+from realtime import events, publish_ephemeral
+from realtime.eventlog import send_event_on_commit
 
 BODY_MAX = 5000
 HISTORY_MAX = 100
@@ -32,8 +34,9 @@ _CONVERSATION_STAYS = (select(Conversation, Membership)
                               Membership.user_id == bindparam("user_id")))
 
 
-def _visible(stays: list[Membership]):
-    # Messages whose event falls inside one of the person's stays.
+def visible_in(stays: list[Membership]):
+    """The SQL condition: messages whose event falls inside one of `stays` (a person's stays
+    in one conversation)."""
     return or_(*[and_(Message.event_id >= (stay.joined_event_id or 0),
                       True if stay.left_event_id is None else Message.event_id <= stay.left_event_id)
                  for stay in stays])
@@ -58,48 +61,6 @@ def peer_of(conversation: Conversation, user_id: int) -> User | None:
     return db.session.get(User, high if low == user_id else low)
 
 
-def attachment_body(attachment: Attachment) -> dict:
-    """An attachment as messages carry it: kind, name, size (bytes), sniffed type, pixel
-    size of an image, and the URLs of its bytes and (for an image) its thumbnail."""
-    url = f"/attachments/{attachment.public_id}"
-    return {"id": attachment.public_id, "kind": attachment.kind, "name": attachment.name,
-            "size": attachment.size, "mime": attachment.mime, "width": attachment.width,
-            "height": attachment.height, "url": url,
-            "thumbnail_url": f"{url}/thumbnail" if attachment.thumbnail_key else None}
-
-
-def message_body(message: Message, sender: User | None) -> dict:
-    """A message as events and the API carry it: its text (or caption) as typed and rendered
-    to safe HTML, its attachment, and `recalled` (then text and attachment are empty)."""
-    recalled = message.recalled_at is not None
-    attachment = None if recalled or message.attachment is None else attachment_body(message.attachment)
-    body = "" if recalled else message.body
-    return {"id": message.id, "conversation_id": message.conversation_id, "kind": message.kind,
-            "sender": user_brief(sender) if sender else None, "body": body,
-            "html": str(render_message(body)) if body else "", "attachment": attachment,
-            "recalled": recalled, "client_id": message.client_id,
-            "created_at": message.created_at.isoformat()}
-
-
-def message_bodies(messages: list[Message]) -> list[dict]:
-    """`message_body` of each message, their senders read in one query."""
-    ids = {m.sender_id for m in messages if m.sender_id}
-    senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    return [message_body(m, senders.get(m.sender_id)) for m in messages]
-
-
-def preview(message: Message) -> str:
-    """A one-line summary of a message for the conversation list (at most 120 characters)."""
-    if message.recalled_at is not None:
-        return _("[Recalled]")
-    if message.kind == "image":
-        return (_("[Image]") + " " + message.body)[:120].strip()
-    if message.kind == "file":
-        name = message.attachment.name if message.attachment else ""
-        return (_("[File]") + " " + name)[:120]
-    return message.body[:120]
-
-
 def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
     """The message `sender_id` already sent with `client_id`, if any."""
     return db.session.scalar(select(Message).where(Message.sender_id == sender_id,
@@ -108,7 +69,7 @@ def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
 
 def within_stays(stays: list[Membership], event_id: int | None) -> bool:
     """True when event `event_id` falls inside one of `stays` (the Python twin of the SQL
-    `_visible`)."""
+    `visible_in`)."""
     event_id = event_id or 0
     return any((stay.joined_event_id or 0) <= event_id
                and (stay.left_event_id is None or event_id <= stay.left_event_id) for stay in stays)
@@ -137,17 +98,17 @@ def clean_client_id(client_id: str | None) -> str | None:
 @dataclass
 class Sent:
     """The outcome of a send: whether this call stored the message (False: a retried client
-    id found the stored one) and its `message_body` as delivered."""
+    id found the stored one) and the message as delivered (its `message_json`)."""
 
     created: bool
-    body: dict
+    message: dict
 
 
 def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
     """The send `sender_id` already stored with `client_id`, as a Sent with created False,
     or None (always None without a client id)."""
     existing = sent_with_client_id(sender_id, client_id) if client_id else None
-    return Sent(False, message_bodies([existing])[0]) if existing is not None else None
+    return Sent(False, message_jsons([existing])[0]) if existing is not None else None
 
 
 def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> Sent:
@@ -187,8 +148,8 @@ def store_message(sender: User, conversation: Conversation, message: Message) ->
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
         db.session.flush()
-        body = message_body(message, sender)
-        event = record_event("message.created", {"message": body}, conversation_id=conversation.id)
+        payload = message_json(message, sender)
+        event = send_event_on_commit(events.message_created(conversation.id, payload))
         event.stamp(message, "event_id")
         db.session.commit()
     except IntegrityError:
@@ -197,7 +158,7 @@ def store_message(sender: User, conversation: Conversation, message: Message) ->
         if stored is None:
             raise
         return stored
-    return Sent(True, body)
+    return Sent(True, payload)
 
 
 def recall_message(user: User, message_id: int) -> Message:
@@ -217,8 +178,7 @@ def recall_message(user: User, message_id: int) -> Message:
         raise Forbidden(_("Messages can only be recalled within %(n)d minutes of sending.", n=max(1, window // 60)))
     message.recalled_at = utcnow()
     message.body = ""
-    record_event("message.recalled", {"conversation_id": message.conversation_id, "message_id": message.id},
-                 conversation_id=message.conversation_id)
+    send_event_on_commit(events.message_recalled(message.conversation_id, message.id))
     db.session.commit()
     return message
 
@@ -230,7 +190,7 @@ def history(user: User, conversation_id: int, before: int | None, limit: int) ->
         raise DomainError(_("limit must be between 1 and %(n)d.", n=HISTORY_MAX), "limit")
     _conversation, stays = readable_conversation(user, conversation_id)
     query = (select(Message).options(selectinload(Message.attachment))
-             .where(Message.conversation_id == conversation_id, _visible(stays)))
+             .where(Message.conversation_id == conversation_id, visible_in(stays)))
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
@@ -242,7 +202,7 @@ def messages_from(user: User, conversation_id: int, message_id: int, context: in
     oldest first, for opening the chat at that message; None when `message_id` is not one
     they can see or more than `cap` messages follow it. NotFound for non-members."""
     _conversation, stays = readable_conversation(user, conversation_id)
-    visible = and_(Message.conversation_id == conversation_id, _visible(stays))
+    visible = and_(Message.conversation_id == conversation_id, visible_in(stays))
     target = db.session.scalar(select(Message.id).where(visible, Message.id == message_id))
     if target is None:
         return None
@@ -258,7 +218,7 @@ def unread_count(user_id: int, stays: list[Membership], conversation_id: int, la
     """Messages from others after `last_read` that the person may see."""
     return db.session.scalar(select(func.count()).select_from(Message).where(
         Message.conversation_id == conversation_id, Message.id > last_read,
-        or_(Message.sender_id.is_(None), Message.sender_id != user_id), _visible(stays)))
+        or_(Message.sender_id.is_(None), Message.sender_id != user_id), visible_in(stays)))
 
 
 def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
@@ -274,46 +234,9 @@ def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
     state = {"conversation_id": conversation_id, "last_read_message_id": stay.last_read_message_id,
              "unread": unread_count(user.id, stays, conversation_id, stay.last_read_message_id)}
     if moved:
-        record_event("read.updated", state, user_ids=[user.id])
+        send_event_on_commit(events.read_updated(user.id, state))
     db.session.commit()
     return state
-
-
-def list_conversations(user: User) -> list[dict]:
-    """`user`'s conversations, most recent activity first: name, avatar (the other person for
-    a direct conversation), last message preview and unread count."""
-    rows = db.session.execute(
-        select(Conversation, Membership)
-        .join(Membership, Membership.conversation_id == Conversation.id)
-        .where(Membership.user_id == user.id, Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))
-        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-    ).all()
-    all_stays: dict[int, list[Membership]] = {}
-    for one in db.session.scalars(select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.conversation_id.in_([conversation.id for conversation, _stay in rows]))):
-        all_stays.setdefault(one.conversation_id, []).append(one)
-    result = []
-    for conversation, stay in rows:
-        stays = all_stays[conversation.id]
-        last = db.session.scalar(select(Message).where(Message.conversation_id == conversation.id, _visible(stays))
-                                 .order_by(Message.id.desc()).limit(1))
-        item = {"id": conversation.id, "kind": conversation.kind, "name": conversation.name,
-                "peer": None, "last_message": None, "last_activity_at": conversation.last_activity_at.isoformat(),
-                "unread": unread_count(user.id, stays, conversation.id, stay.last_read_message_id),
-                "last_read_message_id": stay.last_read_message_id}
-        if conversation.kind == "direct":
-            peer = peer_of(conversation, user.id)
-            item["peer"] = user_brief(peer) if peer else None
-            item["name"] = peer.nickname if peer else None
-        if last is not None:
-            sender = db.session.get(User, last.sender_id) if last.sender_id else None
-            item["last_message"] = {"id": last.id, "preview": preview(last),
-                                    "sender_id": last.sender_id,
-                                    "sender_nickname": sender.nickname if sender else None,
-                                    "created_at": last.created_at.isoformat()}
-        result.append(item)
-    return result
 
 
 def sendable_conversation(user: User, conversation_id: int) -> Conversation:
@@ -331,24 +254,4 @@ def announce_typing(user: User, conversation_id: int) -> None:
     """Tell the conversation's other members, live and without storing it, that `user` is
     typing. Raises NotFound or Forbidden as sending would."""
     conversation = sendable_conversation(user, conversation_id)
-    publish_ephemeral({"kind": "typing", "conversation_id": conversation.id, "user": user_brief(user)})
-
-
-def online_members(user: User, conversation_id: int) -> dict:
-    """Who of the conversation's members is online now: {"online": [ids], "members": n}."""
-    readable_conversation(user, conversation_id)
-    member_ids = db.session.scalars(select(Membership.user_id).where(
-        Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()
-    return {"online": online_among(member_ids), "members": len(member_ids)}
-
-
-def total_unread(user_id: int) -> int:
-    """Unread messages from others over all of the person's current conversations (one query)."""
-    return db.session.scalar(
-        select(func.count()).select_from(Message)
-        .join(Membership, and_(Membership.conversation_id == Message.conversation_id,
-                               Membership.user_id == user_id, Membership.left_at.is_(None)))
-        .where(Message.id > Membership.last_read_message_id,
-               or_(Message.sender_id.is_(None), Message.sender_id != user_id),
-               Message.event_id >= func.coalesce(Membership.joined_event_id, 0))
-    ) or 0
+    publish_ephemeral(events.typing(conversation.id, user_brief(user)))

@@ -1,25 +1,15 @@
 """GET /events and GET /events/poll: a person's durable events after a cursor, then live."""
-import hashlib
-
-from flask import Response, abort, current_app, jsonify, request, session
+from flask import Response, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.auth.sessions import bearer_token
+from blueprints.auth.sessions import request_credential
 from blueprints.events import bp
 from extensions import db
 from realtime import hub
 from realtime.streaming import CursorTooOld, event_stream, poll
 
 MAX_CURSOR = 2**63 - 1
-
-
-def _credential() -> str:
-    """What authenticated this request, so revoking it can close the stream."""
-    raw = bearer_token()
-    if raw:
-        return "token:" + hashlib.sha256(raw.encode()).hexdigest()
-    return "session:" + hashlib.sha256((session.get("sid") or "").encode()).hexdigest()
 
 
 def _person() -> int:
@@ -48,7 +38,7 @@ def stream():
         cursor = _cursor(request.args.get("last_event_id"), "last_event_id")
     app = current_app._get_current_object()
     # gunicorn hands its socket over, so a stream whose client is gone ends at once.
-    body = event_stream(app, hub(), user_id, _credential(), cursor, request.environ.get("gunicorn.socket"))
+    body = event_stream(app, hub(), user_id, request_credential(), cursor, request.environ.get("gunicorn.socket"))
     return Response(body, mimetype="text/event-stream", headers={
         "Cache-Control": "no-cache, no-transform",
         "X-Accel-Buffering": "no",
@@ -73,7 +63,7 @@ def long_poll():
         if not 0 <= timeout <= config["POLL_TIMEOUT_MAX"]:
             abort(400, _("timeout must be between 0 and %(n)d seconds.", n=config["POLL_TIMEOUT_MAX"]))
     app = current_app._get_current_object()
-    credential = _credential()
+    credential = request_credential()
     db.session.remove()  # wait without holding a database connection
     try:
         result = poll(app, hub(), user_id, credential, after, timeout)

@@ -19,7 +19,7 @@ def index():
     page = request.args.get("page", 1, type=int) or 1
     per_page = current_app.config["FAVORITES_PER_PAGE"]
     favorites, total = services.list_favorites(current_user, kind, q, max(1, page), per_page)
-    return render_template("favorites/index.html", favorites=list(zip(services.favorite_bodies(current_user, favorites), favorites)),
+    return render_template("favorites/index.html", favorites=list(zip(services.favorite_jsons(current_user, favorites), favorites)),
                            total=total, page=max(1, page), per_page=per_page, kind=kind, q=q, tabs=TABS)
 
 

@@ -6,11 +6,12 @@ from sqlalchemy.orm import selectinload
 
 from blueprints.chat import services as chat
 from blueprints.chat.rendering import render_message
-from blueprints.friends.services import user_brief
 from core.errors import DomainError, NotFound
+from core.people import user_brief
 from extensions import db
 from models import Attachment, Conversation, Favorite, Membership, Message, User
-from realtime.eventlog import record_event
+from realtime import events
+from realtime.eventlog import send_event_on_commit
 
 KINDS = ("text", "image", "file")
 
@@ -47,23 +48,23 @@ def _chat_urls(user: User, favorites: list[Favorite]) -> dict[int, str]:
     return {fid: visible[mid] for fid, mid in messages.items() if mid in visible}
 
 
-def favorite_body(favorite: Favorite, sender: User | None, chat_url: str | None) -> dict:
+def favorite_json(favorite: Favorite, sender: User | None, chat_url: str | None) -> dict:
     """A favorite as the API and events carry it (from its own copy of the message)."""
     return {"id": favorite.id, "message_id": favorite.message_id, "conversation_id": favorite.conversation_id,
             "conversation_name": favorite.conversation_name, "kind": favorite.kind, "body": favorite.body,
             "html": str(render_message(favorite.body)) if favorite.body else "",
             "sender": user_brief(sender) if sender else None, "sender_nickname": favorite.sender_nickname,
-            "attachment": chat.attachment_body(favorite.attachment) if favorite.attachment else None,
+            "attachment": favorite.attachment.to_json() if favorite.attachment else None,
             "sent_at": favorite.sent_at.isoformat(), "created_at": favorite.created_at.isoformat(),
             "chat_url": chat_url}
 
 
-def favorite_bodies(user: User, favorites: list[Favorite]) -> list[dict]:
-    """`favorite_body` of each of `user`'s favorites, in few queries."""
+def favorite_jsons(user: User, favorites: list[Favorite]) -> list[dict]:
+    """`favorite_json` of each of `user`'s favorites, in few queries."""
     ids = {f.sender_id for f in favorites if f.sender_id}
     senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     urls = _chat_urls(user, favorites)
-    return [favorite_body(f, senders.get(f.sender_id), urls.get(f.id)) for f in favorites]
+    return [favorite_json(f, senders.get(f.sender_id), urls.get(f.id)) for f in favorites]
 
 
 def add_favorite(user: User, message_id: int) -> tuple[Favorite, bool]:
@@ -91,8 +92,8 @@ def add_favorite(user: User, message_id: int) -> tuple[Favorite, bool]:
         db.session.rollback()
         return db.session.scalar(select(Favorite).where(Favorite.user_id == user.id,
                                                         Favorite.message_id == message_id)), False
-    body = favorite_bodies(user, [favorite])[0]
-    record_event("favorite.created", {"favorite": body}, user_ids=[user.id])
+    payload = favorite_jsons(user, [favorite])[0]
+    send_event_on_commit(events.favorite_created(user.id, payload))
     db.session.commit()
     return favorite, True
 
@@ -103,7 +104,7 @@ def remove_favorite(user: User, favorite_id: int) -> None:
     favorite = db.session.get(Favorite, favorite_id) if isinstance(favorite_id, int) else None
     if favorite is None or favorite.user_id != user.id:
         raise NotFound(_("This favorite does not exist."))
-    record_event("favorite.deleted", {"id": favorite.id, "message_id": favorite.message_id}, user_ids=[user.id])
+    send_event_on_commit(events.favorite_deleted(user.id, favorite.id, favorite.message_id))
     db.session.delete(favorite)
     db.session.commit()
 
@@ -138,11 +139,3 @@ def list_favorites(user: User, kind: str = "all", q: str = "", page: int = 1,
     rows = list(db.session.scalars(query.options(selectinload(Favorite.attachment))
                                    .order_by(Favorite.id.desc()).limit(per_page).offset((page - 1) * per_page)))
     return rows, total
-
-
-def favorited_message_ids(user_id: int, message_ids: list[int]) -> set[int]:
-    """Which of `message_ids` `user_id` has favorited."""
-    if not message_ids:
-        return set()
-    return set(db.session.scalars(select(Favorite.message_id).where(
-        Favorite.user_id == user_id, Favorite.message_id.in_(message_ids))))

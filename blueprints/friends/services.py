@@ -1,19 +1,20 @@
 """Friend actions: search people, send and answer friend requests, list and delete friends.
 
-Every change another person should see is recorded with realtime.eventlog.record_event in
-the same transaction.
+Every change another person should see is recorded with
+realtime.eventlog.send_event_on_commit in the same transaction (published after COMMIT).
 """
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.main.avatars import avatar_url
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.people import user_brief
 from core.sorting import name_sort_key
 from core.timeutil import utcnow
 from extensions import db
 from models import Conversation, FriendRequest, Friendship, Membership, User
-from realtime.eventlog import record_event
+from realtime import events
+from realtime.eventlog import send_event_on_commit
 
 REASON_MAX = 200
 SEARCH_LIMIT = 20
@@ -22,12 +23,6 @@ SEARCH_LIMIT = 20
 def pair_key(a: int, b: int) -> str:
     """The key of an unordered pair of user ids: "<lower>:<higher>"."""
     return f"{min(a, b)}:{max(a, b)}"
-
-
-def user_brief(user: User) -> dict:
-    """The public fields of a person, as events and the API carry them."""
-    return {"id": user.id, "username": user.username, "nickname": user.nickname,
-            "avatar_url": avatar_url(user)}
 
 
 def are_friends(a: int, b: int) -> bool:
@@ -142,9 +137,8 @@ def _send(sender: User, receiver: User, reason: str) -> tuple[str, FriendRequest
         db.session.add(pending)
         outcome = "sent"
     db.session.flush()
-    record_event("friend_request.received" if outcome == "sent" else "friend_request.updated",
-                 {"request": request_brief(pending, sender, receiver)},
-                 user_ids=[receiver.id, sender.id])
+    send_event_on_commit(events.friend_request_sent(request_brief(pending, sender, receiver), new=outcome == "sent",
+                                                    sender_id=sender.id, receiver_id=receiver.id))
     db.session.commit()
     return outcome, pending
 
@@ -197,9 +191,8 @@ def _accept(req: FriendRequest, sender: User, receiver: User) -> FriendRequest:
             db.session.add(Friendship(user_id=a, friend_id=b))
     conv = direct_conversation(sender.id, receiver.id, create=True)
     db.session.flush()
-    record_event("friend_request.accepted",
-                 {"request": request_brief(req, sender, receiver), "conversation_id": conv.id},
-                 user_ids=[sender.id, receiver.id])
+    send_event_on_commit(events.friend_request_accepted(request_brief(req, sender, receiver), conv.id,
+                                                        sender_id=sender.id, receiver_id=receiver.id))
     db.session.commit()
     return req
 
@@ -217,8 +210,8 @@ def reject_friend_request(user: User, request_id: int) -> FriendRequest:
     req = _load_request(user, request_id)
     _answer(req, "rejected")
     sender = db.session.get(User, req.sender_id)
-    record_event("friend_request.rejected", {"request": request_brief(req, sender, user)},
-                 user_ids=[sender.id, user.id])
+    send_event_on_commit(events.friend_request_rejected(request_brief(req, sender, user),
+                                                        sender_id=sender.id, receiver_id=user.id))
     db.session.commit()
     return req
 
@@ -265,7 +258,5 @@ def delete_friend(user: User, friend_id: int) -> None:
         db.session.rollback()
         raise NotFound(_("This person is not your friend."))
     conv = direct_conversation(user.id, friend_id)
-    record_event("friend.removed", {"user_ids": [user.id, friend_id],
-                                    "conversation_id": conv.id if conv else None},
-                 user_ids=[user.id, friend_id])
+    send_event_on_commit(events.friend_removed(user.id, friend_id, conv.id if conv else None))
     db.session.commit()

@@ -3,11 +3,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.groups import invite_url
 from blueprints.friends.services import list_friends
 from blueprints.groups import bp, services
-from blueprints.profile.forms import ActionForm
+from blueprints.groups.payloads import invite_url
 from core.errors import DomainError
+from core.forms import ActionForm
 
 
 @bp.route("/groups")

@@ -6,12 +6,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from blueprints.friends.services import friend_ids, user_brief
+from blueprints.friends.services import friend_ids
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.people import user_brief
 from core.timeutil import utcnow
 from extensions import db
 from models import Conversation, Membership, User
-from realtime.eventlog import record_event
+from realtime import events
+from realtime.eventlog import send_event_on_commit
 
 NAME_MAX = 50
 
@@ -129,9 +131,8 @@ def create_group(owner: User, name: str, member_ids: list[int]) -> Conversation:
     db.session.add(group)
     db.session.flush()
     everyone = [owner, *people]
-    event = record_event("group.created", {"group": {"id": group.id, "name": name, "owner_id": owner.id},
-                                           "members": [user_brief(p) for p in everyone]},
-                         conversation_id=group.id)
+    event = send_event_on_commit(events.group_created({"id": group.id, "name": name, "owner_id": owner.id},
+                                                      [user_brief(p) for p in everyone]))
     _join(group, everyone, event)
     db.session.commit()
     return group
@@ -162,10 +163,8 @@ def add_members(actor: User, group_id: int, user_ids: list[int]) -> list[User]:
     _check_room(group.id, len(people))
     group.last_activity_at = utcnow()
     # "group": the newcomers' clients know nothing of the group yet.
-    event = record_event("group.member_added", {"group_id": group.id, "by": actor.id,
-                                                "members": [user_brief(p) for p in people],
-                                                "group": group_brief(group, joining=len(people))},
-                         conversation_id=group.id)
+    event = send_event_on_commit(events.group_member_added(group.id, actor.id, [user_brief(p) for p in people],
+                                                           group_brief(group, joining=len(people))))
     _join(group, people, event)
     db.session.commit()
     return people
@@ -185,8 +184,7 @@ def remove_member(owner: User, group_id: int, user_id: int) -> None:
     stay = _membership(group.id, user_id)
     if stay is None:
         raise NotFound(_("This person is not in the group."))
-    event = record_event("group.member_removed", {"group_id": group.id, "user_id": user_id, "by": owner.id},
-                         conversation_id=group.id)
+    event = send_event_on_commit(events.group_member_removed(group.id, user_id, owner.id))
     _leave(group, stay, event)
     db.session.commit()
 
@@ -204,12 +202,10 @@ def quit_group(user: User, group_id: int) -> None:
         _dissolve(group, user)
         return
     new_owner = others[0].user_id if group.owner_id == user.id else group.owner_id
-    event = record_event("group.member_left", {"group_id": group.id, "user_id": user.id,
-                                               "owner_id": new_owner}, conversation_id=group.id)
+    event = send_event_on_commit(events.group_member_left(group.id, user.id, new_owner))
     if new_owner != group.owner_id:
         # The invite link is the owner's alone: the new owner's clients learn it now.
-        record_event("group.invite_changed", {"group_id": group.id, "invite_code": group.invite_code},
-                     user_ids=[new_owner])
+        send_event_on_commit(events.group_invite_changed(group.id, group.invite_code, new_owner))
     group.owner_id = new_owner
     _leave(group, stay, event)
     db.session.commit()
@@ -219,7 +215,7 @@ def rename_group(owner: User, group_id: int, name: str) -> Conversation:
     """The owner renames the group. Raises NotFound, Forbidden, DomainError (name)."""
     group = _owned_group(owner, group_id)
     group.name = clean_name(name)
-    record_event("group.renamed", {"group_id": group.id, "name": group.name}, conversation_id=group.id)
+    send_event_on_commit(events.group_renamed(group.id, group.name))
     db.session.commit()
     return group
 
@@ -229,8 +225,7 @@ def set_invite(owner: User, group_id: int, enabled: bool) -> str | None:
     Raises NotFound, Forbidden."""
     group = _owned_group(owner, group_id)
     group.invite_code = secrets.token_urlsafe(16) if enabled else None
-    record_event("group.invite_changed", {"group_id": group.id, "invite_code": group.invite_code},
-                 user_ids=[owner.id])
+    send_event_on_commit(events.group_invite_changed(group.id, group.invite_code, owner.id))
     db.session.commit()
     return group.invite_code
 
@@ -256,9 +251,7 @@ def join_by_invite(user: User, code: str) -> Conversation:
         return group
     _check_room(group.id, 1)
     group.last_activity_at = utcnow()
-    event = record_event("group.member_joined", {"group_id": group.id, "member": user_brief(user),
-                                                 "group": group_brief(group, joining=1)},
-                         conversation_id=group.id)
+    event = send_event_on_commit(events.group_member_joined(group.id, user_brief(user), group_brief(group, joining=1)))
     _join(group, [user], event)
     db.session.commit()
     return group
@@ -272,7 +265,7 @@ def dissolve_group(owner: User, group_id: int) -> None:
 
 
 def _dissolve(group: Conversation, by: User) -> None:
-    event = record_event("group.dissolved", {"group_id": group.id, "by": by.id}, conversation_id=group.id)
+    event = send_event_on_commit(events.group_dissolved(group.id, by.id))
     for stay, _user in members(group):
         _leave(group, stay, event)
     group.dissolved_at = utcnow()

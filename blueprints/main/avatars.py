@@ -1,7 +1,6 @@
 """Generated avatars: a person's initial on a colour picked from their id."""
 import hashlib
 
-from flask import current_app
 from markupsafe import escape
 
 # Colours with white text readable on them (WCAG AA for large text).
@@ -32,13 +31,3 @@ def generated_avatar_svg(user_id: int, nickname: str) -> str:
         'font-family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Noto Sans CJK SC, sans-serif" '
         f'font-size="56" font-weight="600">{text}</text></svg>'
     )
-
-
-def avatar_url(user) -> str:
-    """The path of `user`'s avatar, versioned so browsers refetch it when it changes.
-
-    Built from the URL map without a request, so services can put it in events.
-    """
-    version = hashlib.sha256(f"{user.avatar_key}|{user.nickname}".encode()).hexdigest()[:10]
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"])
-    return adapter.build("main.avatar", {"user_id": user.id, "v": version})

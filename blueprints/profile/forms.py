@@ -3,15 +3,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.auth.passwords import MAX_LENGTH, MIN_LENGTH
-
-_required = DataRequired(message=_l("This field is required."))
+from core.forms import REQUIRED, new_password_field
 
 
 class NicknameForm(FlaskForm):
-    nickname = StringField(_l("Nickname"), validators=[_required, Length(max=32)],
+    nickname = StringField(_l("Nickname"), validators=[REQUIRED, Length(max=32)],
                            render_kw={"maxlength": 32})
     submit = SubmitField(_l("Save nickname"))
 
@@ -24,7 +23,7 @@ class AvatarForm(FlaskForm):
 
 
 class EmailForm(FlaskForm):
-    email = EmailField(_l("New email"), validators=[_required, Length(max=254)])
+    email = EmailField(_l("New email"), validators=[REQUIRED, Length(max=254)])
     code = StringField(
         _l("Code from the email"),
         validators=[Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code is 6 digits."))],
@@ -35,11 +34,9 @@ class EmailForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[_required, Length(max=MAX_LENGTH)],
+    current_password = PasswordField(_l("Current password"), validators=[REQUIRED, Length(max=MAX_LENGTH)],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"),
-                                 validators=[_required, Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-                                 render_kw={"autocomplete": "new-password"})
+    new_password = new_password_field(_l("New password"), MIN_LENGTH, MAX_LENGTH)
     submit = SubmitField(_l("Change password"))
 
 
@@ -49,10 +46,6 @@ class LanguageForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[_required, Length(max=64)],
+    name = StringField(_l("Token name"), validators=[REQUIRED, Length(max=64)],
                        render_kw={"maxlength": 64})
     submit = SubmitField(_l("Create token"))
-
-
-class ActionForm(FlaskForm):
-    """A button-only form (log out a device, revoke a token): carries the CSRF token."""

@@ -8,9 +8,10 @@ from user_agents import parse as parse_user_agent
 from blueprints.auth import services as auth_services
 from blueprints.auth import sessions
 from blueprints.profile import bp, services
-from blueprints.profile.forms import (ActionForm, AvatarForm, EmailForm, LanguageForm, NicknameForm,
+from blueprints.profile.forms import (AvatarForm, EmailForm, LanguageForm, NicknameForm,
                                       PasswordForm, TokenForm)
 from core.errors import DomainError
+from core.forms import ActionForm
 from core.views import render_form, upload_limit
 
 FORMS = {

@@ -6,12 +6,13 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth import codes, sessions
 from blueprints.auth.services import clean_email, clean_nickname, email_owner
-from blueprints.friends.services import user_brief
 from core.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from core.mail import send_mail
+from core.people import user_brief
 from extensions import db
 from models import AccessToken, Membership, User, UserSession
-from realtime.eventlog import record_event, send_after_commit
+from realtime import events
+from realtime.eventlog import send_event_on_commit
 from storage import blob_store
 from storage.images import open_image, square_png
 
@@ -24,7 +25,7 @@ def _announce_profile(user: User) -> None:
     theirs = select(Membership.conversation_id).where(Membership.user_id == user.id, Membership.left_at.is_(None))
     audience = db.session.scalars(select(Membership.user_id).distinct().where(
         Membership.conversation_id.in_(theirs), Membership.left_at.is_(None))).all()
-    record_event("user.updated", {"user": user_brief(user)}, user_ids=sorted({user.id, *audience}))
+    send_event_on_commit(events.user_updated(user_brief(user), [user.id, *audience]))
 
 
 def set_nickname(user: User, nickname: str) -> None:
@@ -122,7 +123,7 @@ def end_session(user: User, session_id: int) -> None:
     if row is None or row.user_id != user.id:
         raise NotFound(_("This session does not exist any more."))
     db.session.delete(row)
-    send_after_commit({"kind": "revoke", "credential": f"session:{row.token_hash}"})
+    sessions.revoke_on_commit("session", [row.token_hash])
     db.session.commit()
 
 
@@ -159,5 +160,5 @@ def revoke_token(user: User, token_id: int) -> None:
     if not deleted:
         db.session.rollback()
         raise NotFound(_("This token does not exist any more."))
-    send_after_commit({"kind": "revoke", "credential": f"token:{deleted[0]}"})
+    sessions.revoke_on_commit("token", deleted)
     db.session.commit()

@@ -1,18 +1,16 @@
 """/api/v1 attachments and recall: send an image or file as a message; take a message back."""
-from flask import current_app
-from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from blueprints.api.chat import sender_key
-from blueprints.api.schemas import AttachmentCreateSchema, ErrorSchema, MessageSchema
 from blueprints.attachments import services
+from blueprints.attachments.schemas import AttachmentCreateSchema
 from blueprints.chat import services as chat
+from blueprints.chat.limits import send_limit
+from blueprints.chat.payloads import message_jsons
+from blueprints.chat.schemas import MessageSchema
+from core.api import ApiBlueprint, me
 from core.views import upload_limit
-from extensions import limiter
-
 
 
 class MultipartParser(FlaskParser):
@@ -23,13 +21,13 @@ class MultipartParser(FlaskParser):
         return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
-class UploadBlueprint(Blueprint):
+class UploadBlueprint(ApiBlueprint):
     """A flask-smorest blueprint whose "files" arguments include the form's text fields."""
 
     ARGUMENTS_PARSER = MultipartParser()
 
 
-bp = UploadBlueprint("api_attachments", __name__, url_prefix="/api/v1", description="Images, files and recall")
+bp = UploadBlueprint("api_attachments", __name__, description="Images, files and recall")
 
 
 @bp.route("/conversations/<int:conversation_id>/attachments", methods=["POST"])
@@ -37,13 +35,8 @@ bp = UploadBlueprint("api_attachments", __name__, url_prefix="/api/v1", descript
 @bp.arguments(AttachmentCreateSchema, location="files")
 @bp.response(201, MessageSchema)
 @bp.alt_response(200, schema=MessageSchema, description="Already stored with this client_id: the stored message")
-@bp.alt_response(400, schema=ErrorSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
-@bp.alt_response(413, schema=ErrorSchema)
-@bp.alt_response(429, schema=ErrorSchema)
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=sender_key)
-@login_required
+@bp.errors(400, 403, 404, 413, 429)
+@send_limit()
 def send_attachment(args, conversation_id):
     """Send an image or file (multipart/form-data: `file`, optional `caption` and
     `client_id`). The type is sniffed from the bytes: PNG, JPEG, GIF and WebP images that
@@ -51,18 +44,16 @@ def send_attachment(args, conversation_id):
     Images up to IMAGE_MAX_BYTES, files up to FILE_MAX_BYTES, within your storage quota
     (413 otherwise)."""
     upload = args["file"]
-    sent = services.send_attachment(current_user._get_current_object(), conversation_id,
+    sent = services.send_attachment(me(), conversation_id,
                                     upload.stream, upload.filename, args["caption"], args["client_id"])
-    return sent.body, 201 if sent.created else 200
+    return sent.message, 201 if sent.created else 200
 
 
 @bp.route("/messages/<int:message_id>/recall", methods=["POST"])
 @bp.response(200, MessageSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
-@login_required
+@bp.errors(403, 404)
 def recall(message_id):
     """Recall your own message within RECALL_WINDOW seconds of sending it: its text and
     attachment disappear for everyone (favorites keep their copy)."""
-    message = chat.recall_message(current_user._get_current_object(), message_id)
-    return chat.message_bodies([message])[0]
+    message = chat.recall_message(me(), message_id)
+    return message_jsons([message])[0]

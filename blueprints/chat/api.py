@@ -1,0 +1,69 @@
+"""/api/v1/conversations: list, history, send (idempotent by client id), read position."""
+from blueprints.chat import conversations, services
+from blueprints.chat.limits import send_limit
+from blueprints.chat.payloads import favorited_message_ids, message_jsons
+from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
+                                     MessagePageSchema, MessageSchema, PresenceSchema, ReadSchema,
+                                     ReadStateSchema)
+from core.api import ApiBlueprint, me
+
+bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages")
+
+
+@bp.route("/conversations")
+@bp.response(200, ConversationListSchema)
+def list_conversations():
+    """Your conversations, most recent activity first, with previews and unread counts."""
+    items = conversations.list_conversations(me())
+    return {"items": items, "total_unread": sum(item["unread"] for item in items)}
+
+
+@bp.route("/conversations/<int:conversation_id>/messages")
+@bp.arguments(HistoryQuerySchema, location="query")
+@bp.response(200, MessagePageSchema)
+@bp.errors(404)
+def history(args, conversation_id):
+    """Messages newest first, by cursor: `before=<message id>`, `limit` up to 100."""
+    messages, more = services.history(me(), conversation_id, args["before"], args["limit"])
+    next_before = messages[-1].id if more else None
+    favorited = favorited_message_ids(me().id, [m.id for m in messages])
+    return {"items": message_jsons(messages), "next_before": next_before,
+            "favorited": sorted(favorited)}
+
+
+@bp.route("/conversations/<int:conversation_id>/messages", methods=["POST"])
+@bp.arguments(MessageCreateSchema)
+@bp.response(201, MessageSchema)
+@bp.alt_response(200, schema=MessageSchema, description="Already stored with this client_id: the stored message")
+@bp.errors(400, 403, 404, 429)
+@send_limit()
+def send_message(args, conversation_id):
+    """Send a text message (1–5,000 characters). A retried POST with the same `client_id`
+    returns the stored message (200) instead of storing it twice."""
+    sent = services.send_message(me(), conversation_id, args["body"], args["client_id"])
+    return sent.message, 201 if sent.created else 200
+
+
+@bp.route("/conversations/<int:conversation_id>/read", methods=["POST"])
+@bp.arguments(ReadSchema)
+@bp.response(200, ReadStateSchema)
+@bp.errors(404)
+def mark_read(args, conversation_id):
+    """Move your read position forward; your other devices follow (a read.updated event)."""
+    return services.mark_read(me(), conversation_id, args["message_id"])
+
+
+@bp.route("/conversations/<int:conversation_id>/typing", methods=["POST"])
+@bp.response(204)
+@bp.errors(403, 404)
+def typing(conversation_id):
+    """Tell the others you are typing (send it every few seconds while typing; never stored)."""
+    services.announce_typing(me(), conversation_id)
+
+
+@bp.route("/conversations/<int:conversation_id>/presence")
+@bp.response(200, PresenceSchema)
+@bp.errors(404)
+def presence(conversation_id):
+    """Which members are online now, and how many members there are."""
+    return conversations.online_members(me(), conversation_id)
