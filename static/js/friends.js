@@ -56,7 +56,7 @@ rowMenus(async (action, row) => {
   try {
     await api('DELETE', `/api/v1/friends/${row.dataset.userId}`);
     row.remove();
-    const count = document.querySelector('[data-testid="friend-count"]');
+    const count = document.querySelector('#friends-heading > span');
     count.textContent = list.querySelectorAll('[data-user-id]').length;
     announce(text.deleted.replace('{name}', name));
   } catch (error) {

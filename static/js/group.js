@@ -52,7 +52,7 @@ document.addEventListener('click', async (event) => {
   if (invite) {
     try {
       const result = await api('PUT', `${base}/invite`, { enabled: invite.dataset.invite === 'on' });
-      const url = document.querySelector('[data-testid="invite-url"]');
+      const url = document.querySelector('[data-invite-url]');
       url.textContent = result.invite_url || '';
       url.hidden = !result.invite_url;
       document.querySelector('[data-invite-off]').hidden = Boolean(result.invite_url);
@@ -70,7 +70,7 @@ if (renameForm) {
     event.preventDefault();
     try {
       const group = await api('PATCH', base, { name: renameForm.elements.name.value });
-      document.querySelector('[data-testid="group-name"]').textContent = group.name;
+      document.querySelector('[data-group-name]').textContent = group.name;
       document.title = `${group.name} · Parley`;
       renameForm.querySelector('[data-form-error]').hidden = true;
       announce(text.renamed);

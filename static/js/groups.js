@@ -37,7 +37,7 @@ rowMenus(async (action, row) => {
   try {
     await api('POST', `/api/v1/groups/${row.dataset.groupId}/quit`);
     row.remove();
-    document.querySelector('[data-testid="group-count"]').textContent = list.querySelectorAll('[data-group-id]').length;
+    document.querySelector('[data-group-count]').textContent = list.querySelectorAll('[data-group-id]').length;
     announce(text.quitDone.replace('{name}', name));
   } catch (error) {
     announce(error.message, 'error');

@@ -5,9 +5,9 @@ import { announce } from './ui.js';
 const text = document.getElementById('request-messages').dataset;
 
 function updateBadge() {
-  const badge = document.querySelector('[data-testid="pending-count"]');
+  const badge = document.querySelector('[data-pending-count]');
   if (!badge) return;
-  const left = document.querySelectorAll('[data-testid="received-requests"] [data-status="pending"]').length;
+  const left = document.querySelectorAll('[data-requests="received"] [data-status="pending"]').length;
   if (left) badge.textContent = left; else badge.remove();
 }
 

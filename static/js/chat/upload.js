@@ -1,11 +1,9 @@
 // Attachment uploads with progress and cancel: one multipart POST per file, through
 // XMLHttpRequest (fetch has no upload progress), with this page's CSRF token.
-import { ApiError } from './api.js';
-
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : '';
-}
+//
+//   attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent });
+//   const { done, cancel } = uploadAttachment(conversationId, file, { caption, onProgress });
+import { ApiError, csrfToken } from '../api.js';
 
 // Send `file` to conversation `conversationId` as an image or file message.
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an

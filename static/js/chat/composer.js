@@ -1,0 +1,101 @@
+// The composer (#composer): Enter sends, Shift+Enter adds a line. A message shows at once as
+// pending; the POSTs go one after another, so messages are stored in the order they were
+// typed; a failed one offers a retry with the same client id, so a retry never doubles it.
+// Also the "typing" pings, the emoji picker, and files (button, drop, paste: ./upload.js).
+//
+//   const composer = new Composer({ form, state, text, messages });
+//   composer.wire();
+//   composer.send(message.body, message.client_id, failedNode); // a failed message's Retry
+
+import { api } from '../api.js';
+import { attachUploads } from './upload.js';
+
+const TYPING_PING_MS = 3000; // while typing, tell the others at most this often
+
+export class Composer {
+  // `form` is the composer's <form>, `state` the page's ChatState, `text` its translated
+  // strings (a dataset), `messages` its MessageList.
+  constructor({ form, state, text, messages }) {
+    this.form = form;
+    this.box = form.elements.body;
+    this.state = state;
+    this.text = text;
+    this.messages = messages;
+    this.queue = Promise.resolve(); // the POST of the message typed last
+    this.lastTypingPing = 0;
+  }
+
+  wire() {
+    const { form, box, state } = this;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const body = box.value;
+      if (!body.trim()) return;
+      box.value = '';
+      this.send(body, crypto.randomUUID(), null);
+    });
+    box.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    box.addEventListener('input', () => {
+      if (Date.now() - this.lastTypingPing > TYPING_PING_MS && box.value.trim()) {
+        this.lastTypingPing = Date.now();
+        api('POST', `/api/v1/conversations/${state.conversationId}/typing`).catch(() => {});
+      }
+    });
+    attachUploads({
+      conversationId: state.conversationId, limits: state.uploadLimits, text: this.text, box,
+      onSent: (message) => this.messages.add(message),
+      list: document.querySelector('[data-uploads]'),
+      input: form.querySelector('[data-attach-input]'),
+      button: form.querySelector('[data-attach]'),
+      area: document.querySelector('.chat-main'),
+      hint: document.querySelector('[data-drop-hint]'),
+    });
+    this.wireEmoji(document.getElementById('emoji-picker'), form.querySelector('[data-emoji-toggle]'));
+  }
+
+  wireEmoji(picker, toggle) {
+    toggle.addEventListener('click', () => {
+      picker.hidden = !picker.hidden;
+      toggle.setAttribute('aria-expanded', String(!picker.hidden));
+    });
+    picker.addEventListener('click', (event) => {
+      const button = event.target.closest('[data-emoji]');
+      if (!button) return;
+      this.box.setRangeText(button.dataset.emoji, this.box.selectionStart, this.box.selectionEnd, 'end');
+      this.box.focus();
+    });
+  }
+
+  // Send `body` with `clientId`, shown as pending at once (in place of `existing`, its failed
+  // copy, when retried).
+  send(body, clientId, existing) {
+    const draft = {
+      body, client_id: clientId, created_at: new Date().toISOString(),
+      sender: { id: this.state.me, nickname: document.querySelector('.account-name').textContent,
+        avatar_url: document.querySelector('.account .avatar').getAttribute('src') },
+    };
+    const node = this.messages.showPending(draft, existing);
+    this.queue = this.queue.then(() => this.post(draft, node));
+  }
+
+  async post(draft, node) {
+    try {
+      const message = await api('POST', `/api/v1/conversations/${this.state.conversationId}/messages`,
+        { body: draft.body, client_id: draft.client_id });
+      if (this.state.messages.has(message.id)) node.remove(); // the live event came first
+      else this.messages.add(message);
+    } catch (error) {
+      this.messages.showFailed(draft, node, error.message);
+    }
+  }
+
+  // The open conversation is gone (left, removed, dissolved): nothing more can be sent.
+  close() {
+    this.form.querySelectorAll('textarea, button').forEach((el) => { el.disabled = true; });
+  }
+}

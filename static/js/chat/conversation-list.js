@@ -1,0 +1,111 @@
+// The conversation list (#conversation-list): its rows, newest activity first, with previews
+// and unread badges; the unread total in the tab's title and the navigation's Chat badge; the
+// open conversation's name in its heading. A row the server did not render is cloned from
+// the page's <template>s, which the same Jinja macro draws (templates/chat/index.html,
+// `conversation_row`): the row's markup exists once.
+//
+//   const conversations = new ConversationList({ list, rows, heading, state, onClosed });
+//   conversations.setUnread(conversationId, 2);
+//   await conversations.refresh(); // as /api/v1/conversations lists them now
+
+import { api } from '../api.js';
+
+export class ConversationList {
+  // `list` is the <ul>; `rows` the row <template>s {direct, group}; `heading` the open
+  // conversation's name (null when none is open); `state` the page's ChatState;
+  // `onClosed()` runs when the open conversation leaves the list (left, removed, dissolved).
+  constructor({ list, rows, heading, state, onClosed }) {
+    this.list = list;
+    this.rows = rows;
+    this.heading = heading;
+    this.state = state;
+    this.onClosed = onClosed;
+    this.baseTitle = document.title; // before any "(3) " is put in front
+    this.navBadge = document.querySelector('[data-total-unread]');
+  }
+
+  row(conversationId) { return this.list.querySelector(`[data-conversation-id="${conversationId}"]`); }
+
+  unread(conversationId) {
+    const row = this.row(conversationId);
+    return row ? Number(row.dataset.unread) || 0 : 0;
+  }
+
+  setUnread(conversationId, count) {
+    const row = this.row(conversationId);
+    if (!row) return;
+    row.dataset.unread = count;
+    const badge = row.querySelector('[data-unread-badge]');
+    badge.textContent = count;
+    badge.hidden = !count;
+    this.showTotal();
+  }
+
+  showTotal() {
+    let total = 0;
+    this.list.querySelectorAll('[data-conversation-id]').forEach((row) => {
+      total += Number(row.dataset.unread) || 0;
+    });
+    document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
+    if (this.navBadge) { this.navBadge.textContent = total; this.navBadge.hidden = !total; }
+  }
+
+  // A message came in `conversationId`: show `preview` and move its row to the top. False
+  // when the conversation is not listed (it is new to this person).
+  moveToTop(conversationId, preview) {
+    const row = this.row(conversationId);
+    if (!row) return false;
+    row.querySelector('[data-preview]').textContent = preview;
+    this.list.prepend(row);
+    return true;
+  }
+
+  // Redraw the list as the server lists it now: rows gone, new, renamed, reordered.
+  async refresh() {
+    const { conversationId } = this.state;
+    const { items } = await api('GET', '/api/v1/conversations');
+    const known = new Set(items.map((c) => c.id));
+    this.list.querySelectorAll('[data-conversation-id]').forEach((row) => {
+      if (!known.has(Number(row.dataset.conversationId))) row.remove();
+    });
+    if (conversationId && !known.has(conversationId)) this.onClosed();
+    for (const c of items) { // in the server's order: newest activity first
+      const row = this.row(c.id) || this.newRow(c);
+      this.list.append(row);
+      row.querySelector('.conversation-name').textContent = c.name || '';
+      row.dataset.filter = c.name || '';
+      if (c.last_message) row.querySelector('[data-preview]').textContent = c.last_message.preview;
+      this.setUnread(c.id, c.unread);
+    }
+    const open = conversationId && items.find((c) => c.id === conversationId);
+    if (open) this.heading.textContent = open.name;
+  }
+
+  // The row of `c` (a conversation as /api/v1/conversations lists it), from its template.
+  newRow(c) {
+    const row = (c.peer ? this.rows.direct : this.rows.group).content.firstElementChild.cloneNode(true);
+    row.dataset.conversationId = c.id;
+    row.dataset.filter = c.name || '';
+    row.dataset.unread = c.unread;
+    row.querySelector('a').href = `/chat/${c.id}`;
+    if (c.peer) {
+      row.dataset.peerId = c.peer.id;
+      row.querySelector('img.avatar').src = c.peer.avatar_url;
+    } else {
+      row.querySelector('.group-icon').textContent = (c.name || '#').slice(0, 1);
+    }
+    return row;
+  }
+
+  // `user` (a user brief) changed their nickname or picture: direct conversations are named
+  // after, and show, the other person.
+  showPerson(user) {
+    this.list.querySelectorAll(`[data-peer-id="${user.id}"]`).forEach((row) => {
+      row.querySelector('.conversation-name').textContent = user.nickname;
+      row.dataset.filter = user.nickname;
+      const avatar = row.querySelector('img.avatar');
+      if (avatar) avatar.src = user.avatar_url;
+      if (Number(row.dataset.conversationId) === this.state.conversationId) this.heading.textContent = user.nickname;
+    });
+  }
+}

@@ -1,0 +1,77 @@
+// What each event from the stream does to the chat page: one table from durable event type
+// (realtime/events.py names them all) to its handler, and one for the ephemeral frames.
+// Types not in a table (friend requests, say) do not concern this page.
+//
+//   const { onEvent, onEphemeral } = eventHandlers(page);
+//   new EventStream({ cursor, onEvent, onEphemeral, ... }).start();
+
+import { notifyMessage } from './notify.js';
+
+// `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
+// reading}.
+export function eventHandlers(page) {
+  const { state, messages, conversations, presence } = page;
+  const relist = () => { conversations.refresh(); };
+  const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
+
+  const durable = {
+    'message.created': ({ message }) => {
+      if (message.conversation_id === state.conversationId) messages.add(message);
+      noteMessage(page, message);
+    },
+    'message.recalled': ({ message_id: messageId }) => {
+      messages.showRecalled(messageId);
+      conversations.refresh();
+    },
+    'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
+    'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),
+    'read.updated': (data) => conversations.setUnread(data.conversation_id, data.unread),
+    'user.updated': ({ user }) => showPerson(page, user),
+    // Membership changes: the list gains or loses conversations, the group's members change.
+    'group.created': relistAndPresence,
+    'group.member_added': relistAndPresence,
+    'group.member_joined': relistAndPresence,
+    'group.member_left': relistAndPresence,
+    'group.member_removed': relistAndPresence,
+    'group.renamed': relist,
+    'group.dissolved': relist,
+    'group.invite_changed': relist,
+    'friend_request.accepted': relist, // a new direct conversation
+    'friend.removed': relist,
+  };
+  const ephemeral = {
+    typing: (data) => presence.showTyping(data),
+    presence: () => presence.refresh(),
+  };
+
+  return {
+    onEvent({ type, data }) { if (Object.hasOwn(durable, type)) durable[type](data); },
+    onEphemeral(type, data) { if (Object.hasOwn(ephemeral, type)) ephemeral[type](data); },
+  };
+}
+
+// A message was stored in any of this person's conversations: preview and order the list,
+// count it unread unless it is being read, notify of it while the tab is hidden.
+function noteMessage({ state, text, view, messages, conversations, reading }, message) {
+  const id = message.conversation_id;
+  const preview = view.previewOf(message);
+  if (!conversations.moveToTop(id, preview)) { conversations.refresh(); return; }
+  const fromOther = !state.isMine(message);
+  const beingRead = id === state.conversationId && !document.hidden && messages.atBottom();
+  if (fromOther && !beingRead) conversations.setUnread(id, conversations.unread(id) + 1);
+  if (fromOther && document.hidden) notifyMessage(message, text.newMessage, preview);
+  if (beingRead) reading.soon();
+}
+
+// `user` (a user brief) changed their nickname or picture: redraw what shows them.
+function showPerson({ state, messages, conversations, presence }, user) {
+  messages.showSender(user);
+  presence.showMember(user);
+  conversations.showPerson(user);
+  if (user.id === state.me) { // the account corner of the top bar
+    const name = document.querySelector('.account-name');
+    const avatar = document.querySelector('.account .avatar');
+    if (name) name.textContent = user.nickname;
+    if (avatar) avatar.setAttribute('src', user.avatar_url);
+  }
+}

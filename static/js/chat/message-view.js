@@ -1,0 +1,183 @@
+// How one message looks on the chat page: text (safe HTML rendered by the server), an image
+// thumbnail or a file card, the recalled placeholder, the ☆/Recall actions and the
+// pending/failed line; also the day separators' labels and the previews the list shows.
+//
+//   const view = new MessageView({ state, text, onRetry(message, node) {} });
+//   list.append(view.messageNode(message));          // stored: with its actions
+//   list.append(view.messageNode(draft, 'pending')); // or 'failed', with a Retry button
+
+const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
+const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
+
+export class MessageView {
+  // `state` is the page's ChatState, `text` its translated strings (a dataset), and
+  // `onRetry(message, node)` resends a failed message shown as `node`.
+  constructor({ state, text, onRetry }) {
+    this.state = state;
+    this.text = text;
+    this.onRetry = onRetry;
+    this.dayFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium' });
+    this.timeFormat = new Intl.DateTimeFormat(text.locale, { timeStyle: 'short' });
+  }
+
+  dayLabel(date) {
+    const today = new Date();
+    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (date.toDateString() === today.toDateString()) return this.text.today;
+    if (date.toDateString() === yesterday.toDateString()) return this.text.yesterday;
+    return this.dayFormat.format(date);
+  }
+
+  // The <li> of `message` (as the API gives it, or a draft not stored yet, whose `state` is
+  // 'pending' or 'failed').
+  messageNode(message, state) {
+    const { text } = this;
+    const mine = this.state.isMine(message);
+    const li = document.createElement('li');
+    li.className = 'message';
+    if (mine) li.classList.add('mine');
+    if (message.id) li.dataset.messageId = message.id;
+    if (message.client_id) li.dataset.clientId = message.client_id;
+    const date = new Date(message.created_at);
+    li.dataset.day = date.toDateString();
+    const avatar = document.createElement('img');
+    avatar.className = 'avatar avatar-md';
+    avatar.alt = '';
+    if (message.sender) avatar.src = message.sender.avatar_url;
+    const main = document.createElement('div');
+    main.className = 'message-main';
+    const meta = document.createElement('div');
+    meta.className = 'message-meta';
+    const name = document.createElement('strong');
+    name.textContent = message.sender ? message.sender.nickname : '—';
+    const time = document.createElement('time');
+    time.dateTime = message.created_at;
+    time.textContent = this.timeFormat.format(date);
+    meta.append(name, ' ', time);
+    main.append(meta);
+    if (message.recalled) {
+      li.classList.add('recalled');
+      const note = document.createElement('p');
+      note.className = 'message-text muted';
+      note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
+      main.append(note);
+    } else {
+      if (message.attachment) main.append(this.attachmentNode(message.attachment));
+      if (message.body || !message.attachment) {
+        const body = document.createElement('div');
+        body.className = 'message-text';
+        if (message.html !== undefined) body.innerHTML = message.html; // rendered and escaped by the server
+        else body.textContent = message.body;
+        main.append(body);
+      }
+      if (message.id && !state) main.append(this.actionsNode(message));
+    }
+    if (state) main.append(this.statusLine(li, message, state));
+    li.append(avatar, main);
+    return li;
+  }
+
+  attachmentNode(attachment) {
+    const link = document.createElement('a');
+    link.href = attachment.url;
+    if (attachment.kind === 'image' && attachment.thumbnail_url) {
+      link.className = 'attachment-image';
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.dataset.lightbox = attachment.url;
+      const img = document.createElement('img');
+      img.src = attachment.thumbnail_url;
+      img.alt = attachment.name;
+      img.loading = 'lazy';
+      if (attachment.width && attachment.height) { // reserve the thumbnail's box: no jump on load
+        const scale = Math.min(1, THUMBNAIL_PX / Math.max(attachment.width, attachment.height));
+        img.width = Math.round(attachment.width * scale);
+        img.height = Math.round(attachment.height * scale);
+      }
+      link.append(img);
+      return link;
+    }
+    link.className = 'attachment-file';
+    link.setAttribute('download', '');
+    const icon = document.createElement('span');
+    icon.className = 'file-icon';
+    icon.setAttribute('aria-hidden', 'true');
+    icon.textContent = '📎';
+    const words = document.createElement('span');
+    const name = document.createElement('strong');
+    name.className = 'file-name';
+    name.textContent = attachment.name;
+    const details = document.createElement('span');
+    details.className = 'muted file-details';
+    details.textContent = `${formatSize(attachment.size)} · ${attachment.mime}`;
+    words.append(name, details);
+    link.append(icon, words);
+    link.title = this.text.download;
+    return link;
+  }
+
+  actionsNode(message) {
+    const bar = document.createElement('div');
+    bar.className = 'message-actions';
+    const star = smallButton();
+    star.dataset.favorite = '';
+    bar.append(star);
+    this.showFavorite(star, this.state.favorited.has(message.id));
+    const age = Date.now() - new Date(message.created_at).getTime();
+    if (this.state.isMine(message) && age < this.state.recallWindowMs) {
+      const recall = smallButton(this.text.recall);
+      recall.dataset.recall = '';
+      bar.append(recall);
+    }
+    return bar;
+  }
+
+  // Draw the ☆ button `star` as favorited (`on`) or not.
+  showFavorite(star, on) {
+    const label = on ? this.text.unfavorite : this.text.favorite;
+    star.textContent = on ? '★' : '☆';
+    star.setAttribute('aria-pressed', String(on));
+    star.setAttribute('aria-label', label);
+    star.title = label;
+  }
+
+  // The line the conversation list shows for `message`.
+  previewOf(message) {
+    const { text } = this;
+    if (message.recalled) return text.recalledPreview;
+    if (message.attachment && message.attachment.kind === 'image') {
+      return `${text.imagePreview} ${message.body}`.trim().slice(0, PREVIEW_CHARS);
+    }
+    if (message.attachment) return `${text.filePreview} ${message.attachment.name}`.slice(0, PREVIEW_CHARS);
+    return message.body.slice(0, PREVIEW_CHARS);
+  }
+
+  statusLine(li, message, state) {
+    const p = document.createElement('p');
+    p.className = 'message-status';
+    p.textContent = state === 'pending' ? this.text.pending : this.text.failed;
+    li.classList.add(state);
+    if (state === 'failed') {
+      const retry = smallButton(this.text.retry);
+      retry.addEventListener('click', () => this.onRetry(message, li));
+      p.append(' ', retry);
+    }
+    return p;
+  }
+}
+
+function smallButton(label = '') {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'btn btn-small btn-link';
+  button.textContent = label;
+  return button;
+}
+
+function formatSize(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) { size /= 1024; unit += 1; }
+  return `${unit ? size.toFixed(1) : size} ${units[unit]}`;
+}

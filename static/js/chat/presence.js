@@ -1,0 +1,70 @@
+// Who is around in the open conversation: "Bob is typing…" for a few seconds after their
+// ping; who of the members is online (a group's count and dots, the other person's line in
+// a direct conversation); members' names as they change them.
+//
+//   const presence = new Presence({ state, text });
+//   presence.showTyping(data); // an ephemeral `typing` frame: {conversation_id, user}
+//   presence.refresh();        // after a `presence` frame, or when the members change
+
+import { api } from '../api.js';
+
+const TYPING_SHOWN_MS = 4000; // a typing ping comes every 3 s while they type: then it fades
+
+export class Presence {
+  // `state` is the page's ChatState, `text` its translated strings (a dataset).
+  constructor({ state, text }) {
+    this.state = state;
+    this.text = text;
+    this.typingLine = document.querySelector('[data-typing]');
+    this.counter = document.querySelector('[data-online-count]'); // a group's
+    this.peer = document.querySelector('[data-peer-presence]'); // a direct conversation's
+    this.typingTimer = null;
+    this.loading = false;
+    this.loadAgain = false;
+  }
+
+  showTyping(data) {
+    if (data.conversation_id !== this.state.conversationId) return;
+    this.typingLine.textContent = this.text.typingOne.replace('{name}', data.user.nickname);
+    window.clearTimeout(this.typingTimer);
+    this.typingTimer = window.setTimeout(() => { this.typingLine.textContent = ''; }, TYPING_SHOWN_MS);
+  }
+
+  // At most one presence request in flight, and one more after it however many frames came
+  // meanwhile (a group coming back online at once sends many).
+  async refresh() {
+    if (this.loading) { this.loadAgain = true; return; }
+    this.loading = true;
+    try {
+      await this.load();
+    } finally {
+      this.loading = false;
+      if (this.loadAgain) { this.loadAgain = false; this.refresh(); }
+    }
+  }
+
+  async load() {
+    const { counter, peer, state, text } = this;
+    if ((!counter && !peer) || !state.conversationId) return;
+    const answer = await api('GET', `/api/v1/conversations/${state.conversationId}/presence`);
+    const online = new Set([...answer.online, state.me]); // this page is open: I am online
+    if (counter) {
+      counter.textContent = text.online.replace('{n}', online.size);
+      document.querySelectorAll('[data-member-id]').forEach((li) => {
+        li.classList.toggle('online', online.has(Number(li.dataset.memberId)));
+      });
+    }
+    if (peer) {
+      const isOnline = online.has(Number(peer.dataset.peerId));
+      peer.textContent = isOnline ? text.peerOnline : text.peerOffline;
+      peer.classList.toggle('online', isOnline);
+    }
+  }
+
+  // `user` (a user brief) changed their nickname: rename them in the members list.
+  showMember(user) {
+    document.querySelectorAll(`[data-member-id="${user.id}"] [data-member-name]`).forEach((name) => {
+      name.textContent = user.nickname;
+    });
+  }
+}
