@@ -1,10 +1,11 @@
-# Parley: `make run` starts the site, `make test` runs the whole test suite.
+# Parley: `make run` starts the site, `make test` runs the whole test suite, `make test-fast`
+# all but the browser, process and fuzz tests (markers in pytest.ini).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: setup run test bench translations extract-messages clean
+.PHONY: setup run test test-fast bench translations extract-messages clean
 
 setup: $(VENV)/.installed translations
 
@@ -22,6 +23,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Everything but Chromium, real server processes (gunicorn, nginx, Redis) and fuzzing.
+test-fast: setup
+	$(BIN)/pytest -m "not browser and not process and not fuzz" $(PYTEST_ARGS)
 
 # The delivery benchmark (README "Benchmark"): rewrites the numbers in bench/RESULTS.md.
 bench: setup

@@ -1,23 +1,37 @@
 """Fixtures: a fresh database per test on SQLite and (when DATABASE_URL points at one)
 PostgreSQL, a real SMTP server, the test client, the CLI runner, an `auth` helper and the
-browser (Debian's Chromium under Playwright)."""
+browser (Debian's Chromium under Playwright); the people fixtures of tests/support/people.py;
+and the markers each directory's tests get (pytest.ini lists them).
+
+Helpers live in tests/support (one module per job); this file holds only fixtures and hooks."""
 import os
-import re
 import shutil
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app import create_app
 from extensions import db as _db
-from tests.smtp import Mailbox
+from tests.support.apps import BACKENDS, PG_URL, make_app, pg_conninfo
+from tests.support.factories import create_user
+from tests.support.login import AuthActions
+from tests.support.mail import Mailbox
+# The shared people fixtures, registered here so any test may ask for them by name.
+from tests.support.people import alice_and_friends, as_, direct, group  # noqa: F401
+from tests.support.servers import REDIS_URL, require
 
-PG_URL = os.environ.get("DATABASE_URL", "")
-HAS_PG = PG_URL.startswith(("postgres://", "postgresql"))
-BACKENDS = ["sqlite"] + (["postgresql"] if HAS_PG else [])
-PASSWORD = "correct horse battery staple"
+TESTS = Path(__file__).resolve().parent
+# Which tests get which marker (pytest.ini registers them; `make test-fast` leaves all three
+# out): by directory or file below tests/, so a new file there gets its marker too.
+MARKED_PATHS = {
+    "browser": ("browser/",),  # Debian's Chromium under Playwright
+    "process": ("proxy/", "realtime/", "test_redis_delivery.py", "test_rate_limit_redis.py"),
+    "fuzz": ("test_api_fuzz.py",),
+}
+# A test anywhere that starts a gunicorn server or needs Redis is a `process` test too.
+PROCESS_FIXTURES = {"server", "start_server", "redis_url"}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -27,15 +41,23 @@ def pytest_report_header(config):
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        where = item.path.relative_to(TESTS).as_posix()
+        for marker, paths in MARKED_PATHS.items():
+            if where.startswith(paths):
+                item.add_marker(marker)
+        if PROCESS_FIXTURES & set(item.fixturenames):
+            item.add_marker("process")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium (never a downloaded browser), headless, for the whole session: here
     rather than in tests/browser because Playwright's sync API allows one instance at a time
     and tests/proxy drives it too. Skips without Chromium; fails under CI=true."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but Debian's chromium is not installed (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
+    require(os.path.exists(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -59,11 +81,6 @@ def mailbox(mailbox_server):
     return mailbox_server
 
 
-def _pg_conninfo() -> str:
-    url = make_url(PG_URL).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=BACKENDS)
 def database(request, tmp_path):
     """(SQLAlchemy URL, engine options) of an empty database for one test."""
@@ -71,38 +88,12 @@ def database(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'parley.sqlite3'}", {}
         return
     schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     yield url, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def make_app(database, mailbox, tmp_path, **overrides):
-    url, engine_options = database
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": mailbox.port,
-        # Flask-Mail drops every mail when TESTING is on unless told otherwise.
-        "MAIL_SUPPRESS_SEND": False,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "CODE_RESEND_INTERVAL": 60,
-        # Cheap hashing keeps the suite fast; the production parameters are tested once.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 1024,
-        "ARGON2_PARALLELISM": 1,
-    }
-    config.update(overrides)
-    app = create_app(config)
-    with app.app_context():
-        _db.create_all()
-    return app
 
 
 @pytest.fixture
@@ -124,52 +115,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def csrf_from(html: str) -> str:
-    """The CSRF token of the first form in `html`."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'name="[a-z_]*-?csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
+@pytest.fixture
+def redis_url():
+    """REDIS_URL, once Redis answers there. Skips without REDIS_URL (fails under CI=true)."""
+    require(bool(REDIS_URL), "REDIS_URL is not set")
+    import redis
 
-
-def csrf_token(client, path: str = "/login") -> str:
-    """Load `path` and return the CSRF token of its first form."""
-    return csrf_from(client.get(path).get_data(as_text=True))
-
-
-def post_form(client, path: str, data: dict, page: str | None = None, **kwargs):
-    """POST `data` to `path` with the CSRF token read from `page` (default: `path`)."""
-    html = client.get(page or path).get_data(as_text=True)
-    data = dict(data)
-    data.setdefault("csrf_token", csrf_from(html))
-    return client.post(path, data=data, **kwargs)
-
-
-def create_user(app, username="alice", email=None, password=PASSWORD, nickname=None, **kw):
-    """Create an account directly through the service (as the admin CLI does)."""
-    from blueprints.auth import services
-
-    with app.app_context():
-        user = services.create_user(username, nickname or username.capitalize(),
-                                    email or f"{username}@example.com", password, **kw)
-        return user.id
-
-
-class AuthActions:
-    """Log in and out through the real pages (flaskr's `auth` helper)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, login="alice", password=PASSWORD, remember=False, **kwargs):
-        data = {"login": login, "password": password}
-        if remember:
-            data["remember"] = "y"
-        return post_form(self.client, "/login", data, **kwargs)
-
-    def logout(self):
-        html = self.client.get("/").get_data(as_text=True)
-        return self.client.post("/logout", data={"csrf_token": csrf_from(html)})
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"REDIS_URL is set but Redis does not answer: {exc}")
+    return REDIS_URL
 
 
 @pytest.fixture

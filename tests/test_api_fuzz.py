@@ -19,11 +19,10 @@ from schemathesis import GenerationMode
 
 from app import create_app
 from blueprints.auth import sessions
-from blueprints.chat import services as chat
 from extensions import db
 from models import User
-from tests.conftest import make_app
-from tests.helpers import invite_code, make_friends, make_group, make_users, send_request
+from tests.support.apps import make_app
+from tests.support.factories import invite_code, make_friends, make_group, make_users, send_message, send_request
 
 # Fuzzing-phase requests per operation, positive and negative together; the coverage phase
 # adds its boundary cases (some 10–40) on top.
@@ -53,13 +52,12 @@ def seed_world(app) -> str:
     hikers = make_group(app, me, "Hikers", [ann, bob])
     invite_code(app, me, hikers)
     make_group(app, ann, "Readers", [me])
+    for sender, conversation, body in ((me, with_ann, "hi Ann"), (ann, with_ann, "hi!"),
+                                       (bob, with_bob, "see https://example.org :)"),
+                                       (me, hikers, "trail at 9"), (ann, hikers, "ok")):
+        send_message(app, sender, conversation, body)
     with app.app_context():
-        people = {user.id: user for user in db.session.scalars(db.select(User))}
-        for sender, conversation, body in ((me, with_ann, "hi Ann"), (ann, with_ann, "hi!"),
-                                           (bob, with_bob, "see https://example.org :)"),
-                                           (me, hikers, "trail at 9"), (ann, hikers, "ok")):
-            chat.send_message(people[sender], conversation, body)
-        token = sessions.create_token(people[me], "fuzzer")
+        token = sessions.create_token(db.session.get(User, me), "fuzzer")
         db.session.commit()
     return token
 

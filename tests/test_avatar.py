@@ -7,8 +7,10 @@ from PIL import Image, ImageCms
 
 from extensions import db
 from models import User
-from tests.conftest import AuthActions, create_user, make_app
-from tests.pages import field_error, post_profile
+from tests.support.apps import make_app
+from tests.support.factories import create_user
+from tests.support.login import AuthActions
+from tests.support.pages import field_error, post_profile
 
 MB = 1024 * 1024
 

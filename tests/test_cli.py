@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import User
-from tests.conftest import PASSWORD, AuthActions, create_user
-from tests.pages import is_logged_in, login_client
+from tests.support.factories import PASSWORD, create_user
+from tests.support.login import AuthActions, is_logged_in, login_client
 
 NEW_PASSWORD = "purple elephant juggling teacups"
 

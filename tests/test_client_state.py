@@ -13,8 +13,8 @@ import pytest
 
 from extensions import db
 from realtime.eventlog import events_for_user, last_event_id
-from tests.helpers import (invite_code, make_friends, make_group, make_user, quick_client, quit_group,
-                           send_request)
+from tests.support.factories import invite_code, make_friends, make_group, make_user, quit_group, send_request
+from tests.support.login import quick_client
 
 API = "/api/v1"
 PREVIEW = 120  # characters of the last message the conversation list shows

@@ -8,7 +8,9 @@ from sqlalchemy import text
 from app import create_app
 from config import ConfigError
 from extensions import db
-from tests.conftest import create_user, csrf_from, make_app
+from tests.support.apps import make_app
+from tests.support.factories import create_user
+from tests.support.login import csrf_from
 
 STRONG_KEY = "k3y-" + "x7Qp2v9LmZ" * 4
 

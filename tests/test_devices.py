@@ -2,8 +2,9 @@
 import re
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import AuthActions, create_user
-from tests.pages import CHROME_ON_WINDOWS, FIREFOX_ON_LINUX, is_logged_in, login_client, post_profile, section
+from tests.support.factories import create_user
+from tests.support.login import AuthActions, CHROME_ON_WINDOWS, FIREFOX_ON_LINUX, is_logged_in, login_client
+from tests.support.pages import post_profile, section
 
 
 def devices(client) -> dict[int, str]:

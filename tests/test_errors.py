@@ -8,8 +8,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from extensions import db
-from tests.conftest import csrf_token, make_app
-from tests.helpers import make_user, quick_client
+from tests.support.apps import make_app
+from tests.support.factories import make_user
+from tests.support.login import csrf_token, quick_client
 
 JSON = {"Accept": "application/json"}
 SECRET_DETAIL = "db password is hunter2 at /srv/parley/app.py line 42"

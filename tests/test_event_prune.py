@@ -1,13 +1,17 @@
 """`flask events prune` drops old events as a prefix of ids, and replay then starts after them."""
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.timeutil import utcnow
 from extensions import db
 from models import Event, EventRecipient
-from realtime import store
-from tests.helpers import make_user, send_request
+from tests.support.factories import make_user, send_request
+
+
+def oldest_retained_id() -> int:
+    """The id before the oldest event still kept: the oldest cursor a stream still serves."""
+    return db.session.scalar(select(func.min(Event.id))) - 1
 
 
 def test_prune_deletes_only_events_older_than_the_retention(app, runner):
@@ -25,7 +29,7 @@ def test_prune_deletes_only_events_older_than_the_retention(app, runner):
         assert db.session.scalars(select(Event.id)).all() == [first + 1]
         assert db.session.scalar(select(EventRecipient).where(EventRecipient.event_id == first)) is None
         # A cursor before the pruned event is now too old: the stream answers `reset`.
-        assert store.oldest_retained_id() == first
+        assert oldest_retained_id() == first
 
 
 def test_prune_with_nothing_old_changes_nothing(app, runner):

@@ -9,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Event, User
-from realtime.eventlog import events_for_user, last_event_id, record_event
-from tests.helpers import (add_to_group, events_seen, invite_code, join_group, make_friends, make_group,
-                           make_user, quick_client, quit_group, remove_from_group, rename_group,
-                           send_request)
+from realtime.eventlog import events_for_user, last_event_id, send_event_on_commit
+from realtime.events import NewEvent
+from tests.support.events import events_seen
+from tests.support.factories import (add_to_group, invite_code, join_group, make_friends, make_group,
+                                     make_user, quit_group, remove_from_group, rename_group, send_request)
+from tests.support.login import quick_client
 
 API = "/api/v1"
 
@@ -249,8 +251,8 @@ def test_event_ids_are_one_to_n_in_the_order_things_happened(app, crew):
 def test_events_of_one_commit_get_consecutive_ids(app, trio):
     alice = trio[0]
     with app.app_context():
-        first = record_event("test.first", {}, user_ids=[alice])
-        second = record_event("test.second", {}, user_ids=[alice])
+        first = send_event_on_commit(NewEvent("test.first", {}, user_ids=[alice]))
+        second = send_event_on_commit(NewEvent("test.second", {}, user_ids=[alice]))
         db.session.commit()
         assert (first.id, second.id) == (1, 2)
     assert types_seen(app, alice) == ["test.first", "test.second"]
@@ -260,9 +262,9 @@ def test_rolled_back_event_leaves_no_hole(app, trio):
     alice, bob, _carol = trio
     send_request(app, alice, bob)
     with app.app_context():
-        record_event("test.rolled_back", {}, user_ids=[alice])
+        send_event_on_commit(NewEvent("test.rolled_back", {}, user_ids=[alice]))
         db.session.rollback()
-        record_event("test.kept", {}, user_ids=[alice])
+        send_event_on_commit(NewEvent("test.kept", {}, user_ids=[alice]))
         db.session.commit()
     assert event_ids(app) == [1, 2]
     assert types_seen(app, alice) == ["friend_request.received", "test.kept"]
@@ -271,9 +273,9 @@ def test_rolled_back_event_leaves_no_hole(app, trio):
 def test_event_dropped_with_a_closed_session_is_never_committed(app, trio):
     alice = trio[0]
     with app.app_context():
-        record_event("test.abandoned", {}, user_ids=[alice])
+        send_event_on_commit(NewEvent("test.abandoned", {}, user_ids=[alice]))
         db.session.close()
-        record_event("test.kept", {}, user_ids=[alice])
+        send_event_on_commit(NewEvent("test.kept", {}, user_ids=[alice]))
         db.session.commit()
     assert types_seen(app, alice) == ["test.kept"]
     assert event_ids(app) == [1]
@@ -282,7 +284,7 @@ def test_event_dropped_with_a_closed_session_is_never_committed(app, trio):
 def test_transaction_failing_after_recording_leaves_no_hole(app, trio):
     alice, bob, _carol = trio
     with app.app_context():
-        record_event("test.doomed", {}, user_ids=[alice])
+        send_event_on_commit(NewEvent("test.doomed", {}, user_ids=[alice]))
         db.session.add(User(username="bob", username_key="bob", nickname="Bob 2",
                             email="other@example.com", password_hash="x"))
         with pytest.raises(IntegrityError):
@@ -324,7 +326,7 @@ def test_concurrent_writers_get_gapless_ids_in_commit_order(app, trio):
                 for i in range(TRANSACTIONS):
                     # Some real work in the transaction, then the event, then commit or not.
                     db.session.execute(select(User.id).where(User.id == alice)).scalar_one()
-                    record_event("test.race", {"writer": n, "i": i}, user_ids=[alice])
+                    send_event_on_commit(NewEvent("test.race", {"writer": n, "i": i}, user_ids=[alice]))
                     if (n * TRANSACTIONS + i) % 5 == 0:  # 20% rolled back
                         db.session.rollback()
                     else:

@@ -6,14 +6,13 @@ import re
 import pytest
 
 from extensions import db
-from tests.conftest import csrf_from, make_app
-from tests.helpers import (add_to_group, assert_error, make_friends, make_user, quick_client, quit_group,
-                           remove_from_group)
-from tests.uploads import (API, KB, cursor, events_of, favorite, favorited, file_part, get, image_bytes, noise,
-                           raw_multipart, recall, send_text, uploaded)
+from tests.support.api import API, assert_error, favorite, favorited, get, recall, send_text
+from tests.support.apps import make_app
+from tests.support.events import cursor, events_of
+from tests.support.factories import add_to_group, make_friends, make_user, quit_group, remove_from_group
+from tests.support.login import csrf_from, quick_client
+from tests.support.uploads import KB, file_part, image_bytes, noise, raw_multipart, uploaded
 # The shared fixtures, used by name in the tests below.
-from tests.conversations import as_, direct, group  # noqa: F401
-from tests.uploads import people  # noqa: F401
 
 
 def listed(browser, **params) -> dict:
@@ -131,13 +130,13 @@ def test_message_of_a_group_one_is_not_in_cannot_be_favorited(app, group, as_):
     assert items(as_("dave")) == []
 
 
-def test_message_from_before_joining_cannot_be_favorited(app, people, group, as_):
+def test_message_from_before_joining_cannot_be_favorited(app, alice_and_friends, group, as_):
     message = send_text(as_("bob"), group, "before dave")
-    add_to_group(app, people[0], group, people[3])
+    add_to_group(app, alice_and_friends[0], group, alice_and_friends[3])
     assert_error(favorite(as_("dave"), message["id"]), 404)
 
 
-def test_message_that_does_not_exist_cannot_be_favorited(app, people, as_):
+def test_message_that_does_not_exist_cannot_be_favorited(app, alice_and_friends, as_):
     assert_error(favorite(as_("alice"), 999_999), 404)
 
 
@@ -149,8 +148,8 @@ def test_recalled_message_cannot_be_favorited(app, group, as_):
 
 # What a favorite keeps
 
-def test_favorite_survives_the_senders_departure(app, people, group, as_):
-    _alice, bob, _carol, _dave = people
+def test_favorite_survives_the_senders_departure(app, alice_and_friends, group, as_):
+    _alice, bob, _carol, _dave = alice_and_friends
     data = noise(2 * KB)
     message = uploaded(as_("bob"), group, data, "map.bin", caption="the map")
     fav = favorited(as_("carol"), message["id"])
@@ -160,20 +159,20 @@ def test_favorite_survives_the_senders_departure(app, people, group, as_):
     assert get(as_("carol"), kept["attachment"]["url"]).data == data
 
 
-def test_favorite_stays_viewable_after_leaving_the_group(app, people, group, as_):
+def test_favorite_stays_viewable_after_leaving_the_group(app, alice_and_friends, group, as_):
     data = noise(2 * KB)
     message = uploaded(as_("bob"), group, data, "map.bin", caption="the map")
     favorited(as_("carol"), message["id"])
-    quit_group(app, people[2], group)
+    quit_group(app, alice_and_friends[2], group)
     [kept] = items(as_("carol"))
     assert (kept["body"], kept["conversation_name"]) == ("the map", "Hikers")
     assert get(as_("carol"), kept["attachment"]["url"]).data == data
 
 
-def test_favorite_stays_viewable_after_being_removed_from_the_group(app, people, group, as_):
+def test_favorite_stays_viewable_after_being_removed_from_the_group(app, alice_and_friends, group, as_):
     message = uploaded(as_("bob"), group, image_bytes("PNG"), "summit.png")
     favorited(as_("carol"), message["id"])
-    remove_from_group(app, people[0], group, people[2])
+    remove_from_group(app, alice_and_friends[0], group, alice_and_friends[2])
     [kept] = items(as_("carol"))
     for url in (kept["attachment"]["url"], kept["attachment"]["thumbnail_url"]):
         assert get(as_("carol"), url).status_code == 200
@@ -235,10 +234,10 @@ def test_favorite_leads_back_to_its_message_in_the_chat(app, group, as_):
     assert client.get(fav["chat_url"]).status_code == 200
 
 
-def test_favorite_does_not_lead_back_after_leaving(app, people, group, as_):
+def test_favorite_does_not_lead_back_after_leaving(app, alice_and_friends, group, as_):
     message = send_text(as_("bob"), group, "here")
     favorited(as_("carol"), message["id"])
-    quit_group(app, people[2], group)
+    quit_group(app, alice_and_friends[2], group)
     assert items(as_("carol"))[0]["chat_url"] is None
 
 
@@ -361,8 +360,8 @@ def test_search_counts_only_what_matches(paged):
 
 # Events
 
-def test_favorite_is_announced_to_the_persons_own_devices_only(app, people, group, as_):
-    alice, bob, carol, _dave = people
+def test_favorite_is_announced_to_the_persons_own_devices_only(app, alice_and_friends, group, as_):
+    alice, bob, carol, _dave = alice_and_friends
     message = send_text(as_("bob"), group, "worth keeping")
     after = cursor(app)
     fav = favorited(as_("carol"), message["id"])
@@ -371,8 +370,8 @@ def test_favorite_is_announced_to_the_persons_own_devices_only(app, people, grou
     assert events_of(app, bob, after) == [] and events_of(app, alice, after) == []
 
 
-def test_removing_a_favorite_is_announced_to_the_person_only(app, people, group, as_):
-    alice, bob, carol, _dave = people
+def test_removing_a_favorite_is_announced_to_the_person_only(app, alice_and_friends, group, as_):
+    alice, bob, carol, _dave = alice_and_friends
     message = send_text(as_("bob"), group, "worth keeping")
     fav = favorited(as_("carol"), message["id"])
     after = cursor(app)
@@ -381,12 +380,12 @@ def test_removing_a_favorite_is_announced_to_the_person_only(app, people, group,
     assert events_of(app, bob, after) == [] and events_of(app, alice, after) == []
 
 
-def test_favoriting_again_records_no_event(app, people, group, as_):
+def test_favoriting_again_records_no_event(app, alice_and_friends, group, as_):
     message = send_text(as_("bob"), group, "twice")
     favorited(as_("carol"), message["id"])
     after = cursor(app)
     favorite(as_("carol"), message["id"])
-    assert events_of(app, people[2], after) == []
+    assert events_of(app, alice_and_friends[2], after) == []
 
 
 # The favorites page
@@ -458,10 +457,10 @@ def test_page_goes_to_older_favorites(paged):
     assert favorite_ids_on(page(bob, page=3)) and 'page=2' in page(bob, page=3)
 
 
-def test_page_offers_the_chat_only_while_the_message_is_visible(app, people, group, as_):
+def test_page_offers_the_chat_only_while_the_message_is_visible(app, alice_and_friends, group, as_):
     kept = favorited(as_("carol"), send_text(as_("bob"), group, "here")["id"])
     assert f'href="/chat/{group}?message=' in entry(page(as_("carol")), kept["id"])
-    quit_group(app, people[2], group)
+    quit_group(app, alice_and_friends[2], group)
     assert "/chat/" not in entry(page(as_("carol")), kept["id"])
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from blueprints.friends import services
 from extensions import db
 from models import Conversation, FriendRequest, Friendship, Membership, User
-from tests.helpers import (assert_error, at_once, login_client, make_friends, make_user, make_users,
-                           quick_client, send_request)
+from tests.support.api import assert_error
+from tests.support.factories import at_once, make_friends, make_user, make_users, send_request
+from tests.support.login import api_headers, login_client, quick_client
 
 API = "/api/v1"
 
@@ -191,7 +192,8 @@ def test_request_without_csrf_token_is_refused(app, as_alice, bob):
 
 
 def test_request_through_real_login_and_page_token(app, alice, bob):
-    client, headers = login_client(app, "alice")
+    client = login_client(app, "alice")
+    headers = api_headers(client)
     assert ask(client, headers, "bob").get_json()["outcome"] == "sent"
     assert pending_requests(app) == 1
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.conftest import csrf_from, post_form
+from tests.support.login import csrf_from, post_form
 
 # Babel expands the setting "zh_CN" to zh_Hans_CN and looks for the catalogue under that name.
 CATALOGUE = Path(__file__).resolve().parent.parent / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"

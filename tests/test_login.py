@@ -10,7 +10,9 @@ from werkzeug.security import generate_password_hash
 from core.timeutil import utcnow
 from extensions import db
 from models import User, UserSession
-from tests.conftest import PASSWORD, AuthActions, create_user, csrf_from, make_app
+from tests.support.apps import make_app
+from tests.support.factories import PASSWORD, create_user
+from tests.support.login import AuthActions, csrf_from
 
 COOKIE = "parley_session"
 HERE = {"REMOTE_ADDR": "198.51.100.1"}

@@ -10,24 +10,22 @@ from sqlalchemy import func, select
 from extensions import db
 from models import Event, Message
 from realtime.eventlog import events_for_user, last_event_id
-from tests.conftest import make_app
-from tests.conversations import as_, direct, group  # noqa: F401
-from tests.helpers import (add_to_group, assert_error, invite_code, join_group, make_friends, make_group,
-                           make_user, quick_client, quit_group, remove_from_group)
+from tests.support.api import assert_error
+from tests.support.apps import make_app
+from tests.support.factories import (add_to_group, invite_code, join_group, make_friends, make_group,
+                                     make_user, quit_group, remove_from_group)
+from tests.support.login import quick_client
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def people(app):
-    """alice, bob, carol and dave. alice is friends with bob, carol and dave; bob and carol
-    are friends too. Returns their ids."""
-    ids = tuple(make_user(app, name) for name in ("alice", "bob", "carol", "dave"))
-    alice, bob, carol, dave = ids
-    for friend in (bob, carol, dave):
-        make_friends(app, alice, friend)
+def friend_circle(app, alice_and_friends):
+    """alice, bob, carol and dave. alice is friends with bob, carol and dave (the shared
+    `alice_and_friends`); bob and carol are friends too. Returns their ids."""
+    _alice, bob, carol, _dave = alice_and_friends
     make_friends(app, bob, carol)
-    return ids
+    return alice_and_friends
 
 
 def send(browser, conversation_id, body="hello", **extra):
@@ -99,8 +97,8 @@ def events_of(app, user_id, after=0, event_type=None) -> list[Event]:
 
 # Who shares which conversation
 
-def test_two_friends_share_one_direct_conversation(app, people, direct, as_):
-    alice, bob, *_ = people
+def test_two_friends_share_one_direct_conversation(app, friend_circle, direct, as_):
+    alice, bob, *_ = friend_circle
     for me, other, other_name in (("alice", bob, "Bob"), ("bob", alice, "Alice")):
         items = [c for c in listing(as_(me))["items"] if c["kind"] == "direct" and c["peer"]["id"] == other]
         assert [c["id"] for c in items] == [direct]
@@ -108,8 +106,8 @@ def test_two_friends_share_one_direct_conversation(app, people, direct, as_):
         assert items[0]["peer"]["username"] == other_name.lower()
 
 
-def test_each_group_is_one_conversation_listed_with_its_name(app, people, group, as_):
-    alice, bob, carol, _dave = people
+def test_each_group_is_one_conversation_listed_with_its_name(app, friend_circle, group, as_):
+    alice, bob, carol, _dave = friend_circle
     second = make_group(app, alice, "Book club", [bob])
     for me in ("alice", "bob"):
         groups = {c["id"]: c["name"] for c in listing(as_(me))["items"] if c["kind"] == "group"}
@@ -120,7 +118,7 @@ def test_each_group_is_one_conversation_listed_with_its_name(app, people, group,
 
 # Sending text
 
-def test_sent_message_comes_back_as_typed(app, people, direct, as_):
+def test_sent_message_comes_back_as_typed(app, friend_circle, direct, as_):
     response = send(as_("alice"), direct, "Lunch at noon?\nBring a friend.")
     assert response.status_code == 201
     message = response.get_json()
@@ -129,7 +127,7 @@ def test_sent_message_comes_back_as_typed(app, people, direct, as_):
     assert bodies(as_("bob"), direct) == ["Lunch at noon?\nBring a friend."]
 
 
-def test_html_in_a_message_is_shown_as_text(app, people, direct, as_):
+def test_html_in_a_message_is_shown_as_text(app, friend_circle, direct, as_):
     message = sent(as_("alice"), direct, "<b>bold</b> & <script>alert(1)</script>")
     assert message["body"] == "<b>bold</b> & <script>alert(1)</script>"
     assert "&lt;b&gt;bold&lt;/b&gt;" in message["html"]
@@ -137,7 +135,7 @@ def test_html_in_a_message_is_shown_as_text(app, people, direct, as_):
     assert "<script" not in message["html"] and "<b>" not in message["html"]
 
 
-def test_links_in_a_message_are_clickable(app, people, direct, as_):
+def test_links_in_a_message_are_clickable(app, friend_circle, direct, as_):
     html = sent(as_("alice"), direct, "see http://example.com/a?b=1, https://example.com/path, "
                                        "www.example.org or bob@example.com")["html"]
     for href, shown in (("http://example.com/a?b=1", "http://example.com/a?b=1"),
@@ -148,37 +146,37 @@ def test_links_in_a_message_are_clickable(app, people, direct, as_):
     assert html.startswith("see <a ") and html.count("<a ") == 4
 
 
-def test_javascript_url_is_not_a_link(app, people, direct, as_):
+def test_javascript_url_is_not_a_link(app, friend_circle, direct, as_):
     html = sent(as_("alice"), direct, "javascript:alert(1)")["html"]
     assert "<a" not in html and "href" not in html
     assert html == "javascript:alert(1)"
 
 
 @pytest.mark.parametrize("code", [":thumbs_up:", ":+1:"])
-def test_emoji_shortcodes_become_emoji(app, people, direct, as_, code):
+def test_emoji_shortcodes_become_emoji(app, friend_circle, direct, as_, code):
     message = sent(as_("alice"), direct, f"great {code}")
     assert message["html"] == "great \N{THUMBS UP SIGN}"
     assert message["body"] == f"great {code}"
 
 
-def test_emoji_typed_directly_are_kept(app, people, direct, as_):
+def test_emoji_typed_directly_are_kept(app, friend_circle, direct, as_):
     text = "café \N{GRINNING FACE}\N{PARTY POPPER} 你好"
     message = sent(as_("alice"), direct, text)
     assert message["body"] == text and message["html"] == text
 
 
-def test_message_of_5000_characters_is_accepted(app, people, direct, as_):
+def test_message_of_5000_characters_is_accepted(app, friend_circle, direct, as_):
     message = sent(as_("alice"), direct, "x" * 5000)
     assert len(message["body"]) == 5000
     assert stored(app, direct) == ["x" * 5000]
 
 
-def test_message_over_5000_characters_is_refused(app, people, direct, as_):
+def test_message_over_5000_characters_is_refused(app, friend_circle, direct, as_):
     assert_error(send(as_("alice"), direct, "x" * 5001), 400, "body")
     assert stored(app) == []
 
 
-def test_empty_message_is_refused(app, people, direct, as_):
+def test_empty_message_is_refused(app, friend_circle, direct, as_):
     for text in ("", "   ", " \n\t "):
         assert_error(send(as_("alice"), direct, text), 400, "body")
     assert stored(app) == []
@@ -186,7 +184,7 @@ def test_empty_message_is_refused(app, people, direct, as_):
 
 # Idempotent sends
 
-def test_retried_send_returns_the_stored_message(app, people, direct, as_):
+def test_retried_send_returns_the_stored_message(app, friend_circle, direct, as_):
     client_id = str(uuid.uuid4())
     first = send(as_("alice"), direct, "first try", client_id=client_id)
     again = send(as_("alice"), direct, "second try", client_id=client_id)
@@ -196,8 +194,8 @@ def test_retried_send_returns_the_stored_message(app, people, direct, as_):
     assert stored(app) == ["first try"]
 
 
-def test_retried_send_records_no_second_event(app, people, direct, as_):
-    alice, bob, *_ = people
+def test_retried_send_records_no_second_event(app, friend_circle, direct, as_):
+    alice, bob, *_ = friend_circle
     client_id = str(uuid.uuid4())
     before = cursor(app)
     first = send(as_("alice"), direct, "once", client_id=client_id)
@@ -207,10 +205,10 @@ def test_retried_send_records_no_second_event(app, people, direct, as_):
     assert [event.data["message"]["id"] for event in created] == [first.get_json()["id"]]
 
 
-def test_retry_after_the_friendship_ended_returns_the_stored_message(app, people, direct, as_):
+def test_retry_after_the_friendship_ended_returns_the_stored_message(app, friend_circle, direct, as_):
     # The answer to the first try was lost; by the retry, bob had removed alice. The send
     # did happen, so the retry says so (200) instead of refusing it (403).
-    _alice, bob, *_ = people
+    _alice, bob, *_ = friend_circle
     client_id = str(uuid.uuid4())
     first = send(as_("alice"), direct, "sent before the end", client_id=client_id)
     client, headers = as_("bob")
@@ -221,7 +219,7 @@ def test_retry_after_the_friendship_ended_returns_the_stored_message(app, people
     assert stored(app) == ["sent before the end"]
 
 
-def test_same_client_id_from_another_sender_is_another_message(app, people, direct, as_):
+def test_same_client_id_from_another_sender_is_another_message(app, friend_circle, direct, as_):
     client_id = str(uuid.uuid4())
     mine = send(as_("alice"), direct, "from alice", client_id=client_id)
     theirs = send(as_("bob"), direct, "from bob", client_id=client_id)
@@ -230,13 +228,13 @@ def test_same_client_id_from_another_sender_is_another_message(app, people, dire
     assert stored(app) == ["from alice", "from bob"]
 
 
-def test_malformed_client_id_is_refused(app, people, direct, as_):
+def test_malformed_client_id_is_refused(app, friend_circle, direct, as_):
     for client_id in ("not-a-uuid", "12345", str(uuid.uuid4())[:-1] + "g", str(uuid.uuid4()) + "0"):
         assert_error(send(as_("alice"), direct, "hi", client_id=client_id), 400, "client_id")
     assert stored(app) == []
 
 
-def test_two_identical_sends_racing_store_one_message(app, people, direct):
+def test_two_identical_sends_racing_store_one_message(app, friend_circle, direct):
     browsers = [quick_client(app, "alice") for _ in range(2)]
     client_id = str(uuid.uuid4())
     barrier = threading.Barrier(len(browsers))
@@ -261,8 +259,8 @@ def test_two_identical_sends_racing_store_one_message(app, people, direct):
 
 # Who may send and read
 
-def test_former_friend_cannot_send_in_the_direct_conversation(app, people, direct, as_):
-    _alice, bob, *_ = people
+def test_former_friend_cannot_send_in_the_direct_conversation(app, friend_circle, direct, as_):
+    _alice, bob, *_ = friend_circle
     client, headers = as_("alice")
     assert client.delete(f"{API}/friends/{bob}", headers=headers).status_code == 204
     body = assert_error(send(as_("alice"), direct, "still there?"), 403)
@@ -271,8 +269,8 @@ def test_former_friend_cannot_send_in_the_direct_conversation(app, people, direc
     assert stored(app) == []
 
 
-def test_direct_history_stays_readable_after_unfriending(app, people, direct, as_):
-    _alice, bob, *_ = people
+def test_direct_history_stays_readable_after_unfriending(app, friend_circle, direct, as_):
+    _alice, bob, *_ = friend_circle
     sent(as_("alice"), direct, "before the end")
     client, headers = as_("alice")
     assert client.delete(f"{API}/friends/{bob}", headers=headers).status_code == 204
@@ -280,8 +278,8 @@ def test_direct_history_stays_readable_after_unfriending(app, people, direct, as
     assert bodies(as_("bob"), direct) == ["before the end"]
 
 
-def test_friends_again_can_send_again(app, people, direct, as_):
-    alice, bob, *_ = people
+def test_friends_again_can_send_again(app, friend_circle, direct, as_):
+    alice, bob, *_ = friend_circle
     client, headers = as_("alice")
     assert client.delete(f"{API}/friends/{bob}", headers=headers).status_code == 204
     assert make_friends(app, bob, alice) == direct
@@ -289,15 +287,15 @@ def test_friends_again_can_send_again(app, people, direct, as_):
     assert bodies(as_("alice"), direct) == ["welcome back"]
 
 
-def test_non_member_cannot_send_to_or_read_a_group(app, people, group, as_):
+def test_non_member_cannot_send_to_or_read_a_group(app, friend_circle, group, as_):
     sent(as_("alice"), group, "members only")
     assert_error(send(as_("dave"), group, "let me in"), 404)
     assert_error(page(as_("dave"), group), 404)
     assert stored(app) == ["members only"]
 
 
-def test_removed_member_cannot_send_to_or_read_the_group(app, people, group, as_):
-    alice, _bob, carol, _dave = people
+def test_removed_member_cannot_send_to_or_read_the_group(app, friend_circle, group, as_):
+    alice, _bob, carol, _dave = friend_circle
     sent(as_("carol"), group, "while I was in")
     remove_from_group(app, alice, group, carol)
     assert_error(send(as_("carol"), group, "still here?"), 404)
@@ -307,8 +305,8 @@ def test_removed_member_cannot_send_to_or_read_the_group(app, people, group, as_
 
 # What group members see
 
-def test_added_member_does_not_see_earlier_messages(app, people, group, as_):
-    alice, _bob, _carol, dave = people
+def test_added_member_does_not_see_earlier_messages(app, friend_circle, group, as_):
+    alice, _bob, _carol, dave = friend_circle
     sent(as_("alice"), group, "before dave")
     add_to_group(app, alice, group, dave)
     sent(as_("bob"), group, "after dave")
@@ -316,16 +314,16 @@ def test_added_member_does_not_see_earlier_messages(app, people, group, as_):
     assert bodies(as_("bob"), group) == ["after dave", "before dave"]
 
 
-def test_member_who_left_cannot_read_the_group(app, people, group, as_):
-    _alice, bob, *_ = people
+def test_member_who_left_cannot_read_the_group(app, friend_circle, group, as_):
+    _alice, bob, *_ = friend_circle
     sent(as_("alice"), group, "hello")
     assert bodies(as_("bob"), group) == ["hello"]
     quit_group(app, bob, group)
     assert_error(page(as_("bob"), group), 404)
 
 
-def test_rejoining_member_sees_their_stays_but_not_the_gap(app, people, group, as_):
-    alice, _bob, carol, _dave = people
+def test_rejoining_member_sees_their_stays_but_not_the_gap(app, friend_circle, group, as_):
+    alice, _bob, carol, _dave = friend_circle
     sent(as_("alice"), group, "first stay")
     quit_group(app, carol, group)
     sent(as_("alice"), group, "while carol was away")
@@ -334,8 +332,8 @@ def test_rejoining_member_sees_their_stays_but_not_the_gap(app, people, group, a
     assert bodies(as_("carol"), group) == ["second stay", "first stay"]
 
 
-def test_messages_read_before_leaving_stay_read_after_rejoining(app, people, group, as_):
-    alice, _bob, carol, _dave = people
+def test_messages_read_before_leaving_stay_read_after_rejoining(app, friend_circle, group, as_):
+    alice, _bob, carol, _dave = friend_circle
     welcome = sent(as_("alice"), group, "welcome")["id"]
     mark_read(as_("carol"), group, welcome)
     quit_group(app, carol, group)
@@ -345,13 +343,13 @@ def test_messages_read_before_leaving_stay_read_after_rejoining(app, people, gro
 
 # History by cursor
 
-def test_history_is_newest_first(app, people, direct, as_):
+def test_history_is_newest_first(app, friend_circle, direct, as_):
     for text in ("one", "two", "three"):
         sent(as_("alice"), direct, text)
     assert bodies(as_("bob"), direct) == ["three", "two", "one"]
 
 
-def test_history_pages_backwards(app, people, direct, as_):
+def test_history_pages_backwards(app, friend_circle, direct, as_):
     ids = [sent(as_("alice"), direct, f"m{n}")["id"] for n in range(1, 6)]
     first = page(as_("bob"), direct, limit=2).get_json()
     assert [m["body"] for m in first["items"]] == ["m5", "m4"] and first["next_before"] == ids[3]
@@ -361,7 +359,7 @@ def test_history_pages_backwards(app, people, direct, as_):
     assert [m["body"] for m in last["items"]] == ["m1"] and last["next_before"] is None
 
 
-def test_bad_history_cursor_is_refused(app, people, direct, as_):
+def test_bad_history_cursor_is_refused(app, friend_circle, direct, as_):
     for params, field in (({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"before": "abc"}, "before")):
         response = page(as_("alice"), direct, **params)
         assert 400 <= response.status_code < 500, params
@@ -370,13 +368,13 @@ def test_bad_history_cursor_is_refused(app, people, direct, as_):
 
 # Read positions and unread counts
 
-def test_new_message_is_unread_for_the_receiver_only(app, people, direct, as_):
+def test_new_message_is_unread_for_the_receiver_only(app, friend_circle, direct, as_):
     sent(as_("alice"), direct, "ping")
     assert unread(as_("bob"), direct) == 1
     assert unread(as_("alice"), direct) == 0
 
 
-def test_own_messages_never_count_as_unread(app, people, group, as_):
+def test_own_messages_never_count_as_unread(app, friend_circle, group, as_):
     for text in ("a", "b", "c"):
         sent(as_("alice"), group, text)
     assert unread(as_("alice"), group) == 0
@@ -384,7 +382,7 @@ def test_own_messages_never_count_as_unread(app, people, group, as_):
     assert unread(as_("carol"), group) == 3
 
 
-def test_reading_up_to_the_newest_clears_unread(app, people, direct, as_):
+def test_reading_up_to_the_newest_clears_unread(app, friend_circle, direct, as_):
     sent(as_("alice"), direct, "one")
     newest = sent(as_("alice"), direct, "two")["id"]
     response = mark_read(as_("bob"), direct, newest)
@@ -393,7 +391,7 @@ def test_reading_up_to_the_newest_clears_unread(app, people, direct, as_):
     assert unread(as_("bob"), direct) == 0
 
 
-def test_read_position_never_moves_backwards(app, people, direct, as_):
+def test_read_position_never_moves_backwards(app, friend_circle, direct, as_):
     older = sent(as_("alice"), direct, "one")["id"]
     newest = sent(as_("alice"), direct, "two")["id"]
     mark_read(as_("bob"), direct, newest)
@@ -403,7 +401,7 @@ def test_read_position_never_moves_backwards(app, people, direct, as_):
     assert unread(as_("bob"), direct) == 0
 
 
-def test_read_position_beyond_the_newest_is_clamped(app, people, direct, as_):
+def test_read_position_beyond_the_newest_is_clamped(app, friend_circle, direct, as_):
     newest = sent(as_("alice"), direct, "one")["id"]
     response = mark_read(as_("bob"), direct, newest + 1000)
     assert response.get_json()["last_read_message_id"] == newest
@@ -411,7 +409,7 @@ def test_read_position_beyond_the_newest_is_clamped(app, people, direct, as_):
     assert unread(as_("bob"), direct) == 1
 
 
-def test_total_unread_sums_all_conversations(app, people, direct, group, as_):
+def test_total_unread_sums_all_conversations(app, friend_circle, direct, group, as_):
     sent(as_("alice"), direct, "one")
     sent(as_("alice"), direct, "two")
     sent(as_("carol"), group, "three")
@@ -420,8 +418,8 @@ def test_total_unread_sums_all_conversations(app, people, direct, group, as_):
     assert {c["id"]: c["unread"] for c in bobs["items"] if c["unread"]} == {direct: 2, group: 1}
 
 
-def test_moving_the_read_position_tells_only_that_person(app, people, direct, as_):
-    alice, bob, *_ = people
+def test_moving_the_read_position_tells_only_that_person(app, friend_circle, direct, as_):
+    alice, bob, *_ = friend_circle
     newest = sent(as_("alice"), direct, "ping")["id"]
     after = cursor(app)
     mark_read(as_("bob"), direct, newest)
@@ -431,8 +429,8 @@ def test_moving_the_read_position_tells_only_that_person(app, people, direct, as
     assert events_of(app, alice, after) == []
 
 
-def test_reading_again_at_the_same_position_records_nothing(app, people, direct, as_):
-    _alice, bob, *_ = people
+def test_reading_again_at_the_same_position_records_nothing(app, friend_circle, direct, as_):
+    _alice, bob, *_ = friend_circle
     newest = sent(as_("alice"), direct, "ping")["id"]
     mark_read(as_("bob"), direct, newest)
     after = cursor(app)
@@ -475,7 +473,7 @@ def test_one_persons_rate_limit_does_not_limit_another(limited_app):
 
 # Message events
 
-def test_each_send_records_one_message_event(app, people, group, as_):
+def test_each_send_records_one_message_event(app, friend_circle, group, as_):
     after = cursor(app)
     message = sent(as_("alice"), group, "hello all")
     with app.app_context():
@@ -487,8 +485,8 @@ def test_each_send_records_one_message_event(app, people, group, as_):
         [(group, message["id"], "hello all")]
 
 
-def test_message_event_reaches_members_but_not_others(app, people, group, as_):
-    alice, bob, carol, dave = people
+def test_message_event_reaches_members_but_not_others(app, friend_circle, group, as_):
+    alice, bob, carol, dave = friend_circle
     after = cursor(app)
     message = sent(as_("bob"), group, "hello all")
     for member in (alice, bob, carol):
@@ -497,8 +495,8 @@ def test_message_event_reaches_members_but_not_others(app, people, group, as_):
     assert events_of(app, dave, after) == []
 
 
-def test_removed_member_gets_no_later_message_events(app, people, group, as_):
-    alice, _bob, carol, _dave = people
+def test_removed_member_gets_no_later_message_events(app, friend_circle, group, as_):
+    alice, _bob, carol, _dave = friend_circle
     remove_from_group(app, alice, group, carol)
     after = cursor(app)
     sent(as_("alice"), group, "carol is gone")

@@ -12,7 +12,8 @@ from sqlalchemy import inspect, select, text
 from app import create_app
 from extensions import db
 from models import EventCounter
-from tests.conftest import PASSWORD, AuthActions, create_user
+from tests.support.factories import PASSWORD, create_user
+from tests.support.login import AuthActions
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.helpers import login_client, make_user, quick_client, send_request
+from tests.support.factories import make_user, send_request
+from tests.support.login import api_headers, login_client, quick_client
 
 API = "/api/v1"
 
@@ -163,7 +164,8 @@ def test_navigation_counts_pending_received_requests(app, alice, bob):
 def test_pending_count_drops_after_accepting(app, alice, bob):
     first = send_request(app, alice, bob)
     second = send_request(app, make_user(app, "carol"), bob)
-    client, headers = login_client(app, "bob")
+    client = login_client(app, "bob")
+    headers = api_headers(client)
     assert pending_badge(page(client)) == "2"
     client.post(f"{API}/friend-requests/{first}/accept", headers=headers)
     assert pending_badge(page(client)) == "1"

@@ -7,7 +7,9 @@ import pytest
 from openapi_spec_validator import validate
 
 from core.routing import ID_MAX
-from tests.helpers import assert_error, login_client, make_friends, make_user, quick_client
+from tests.support.api import assert_error
+from tests.support.factories import make_friends, make_user
+from tests.support.login import login_client, quick_client
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_answers_carry_the_documented_fields(app, spec):
     # A real answer of each list endpoint has every field its schema marks required.
     alice, bob = make_user(app, "alice"), make_user(app, "bob")
     make_friends(app, alice, bob)
-    client, _headers = login_client(app, "alice")
+    client = login_client(app, "alice")
     schemas = spec["components"]["schemas"]
     for path, schema_name, item_name in (("/api/v1/friends", "FriendList", "User"),
                                          ("/api/v1/groups", "GroupList", None)):

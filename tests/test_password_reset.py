@@ -8,7 +8,8 @@ from sqlalchemy import func, select, update
 from core.timeutil import utcnow
 from extensions import db
 from models import EmailCode, UserSession
-from tests.conftest import PASSWORD, AuthActions, create_user, post_form
+from tests.support.factories import PASSWORD, create_user
+from tests.support.login import AuthActions, post_form
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -8,9 +8,9 @@ from PIL import Image
 from extensions import db
 from models import User
 from realtime.eventlog import events_for_user
-from tests.conftest import PASSWORD, AuthActions, create_user
-from tests.helpers import make_friends, make_group, make_users
-from tests.pages import field_error, is_logged_in, login_client, post_profile
+from tests.support.factories import PASSWORD, create_user, make_friends, make_group, make_users
+from tests.support.login import AuthActions, is_logged_in, login_client
+from tests.support.pages import field_error, post_profile
 
 NEW_PASSWORD = "purple elephant juggling teacups"
 

@@ -1,27 +1,9 @@
 """With REDIS_URL set, failed-login counters live in Redis, shared by every worker."""
-import os
 import uuid
 
-import pytest
-
-from tests.conftest import AuthActions, create_user, make_app
-
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-@pytest.fixture
-def redis_url():
-    if not REDIS_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but REDIS_URL is not set")
-        pytest.skip("REDIS_URL is not set")
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"REDIS_URL is set but Redis does not answer: {exc}")
-    return REDIS_URL
+from tests.support.apps import make_app
+from tests.support.factories import create_user
+from tests.support.login import AuthActions
 
 
 def test_failed_logins_on_one_worker_count_on_another(redis_url, database, mailbox, tmp_path):

@@ -10,23 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import make_app
-from tests.helpers import make_user
-from tests.smtp import free_port
+from tests.support.apps import make_app
+from tests.support.factories import make_user
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-@pytest.fixture
-def redis_url():
-    if not REDIS_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but REDIS_URL is not set")
-        pytest.skip("REDIS_URL is not set")
-    return REDIS_URL
-
-
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(

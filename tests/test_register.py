@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from core.timeutil import utcnow
 from extensions import db
 from models import EmailCode, User
-from tests.conftest import create_user, post_form
+from tests.support.factories import create_user
+from tests.support.login import post_form
 
 GOOD = {
     "username": "bob",

@@ -8,8 +8,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from extensions import db
 from models import Conversation, User
-from tests.conftest import PASSWORD, AuthActions, csrf_from, csrf_token, make_app
-from tests.pages import form_csrf, is_logged_in
+from tests.support.apps import make_app
+from tests.support.factories import PASSWORD
+from tests.support.login import AuthActions, csrf_from, csrf_token, is_logged_in
+from tests.support.pages import form_csrf
 
 NEW_PASSWORD = "purple elephant juggling teacups"
 RELOAD_MESSAGE = "Reload the page and try again."

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from tests.conftest import HAS_PG
+from tests.support.apps import HAS_PG
 
 
 def test_public_pages_render(client):

@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from tests.conftest import create_user
-from tests.pages import login_client, post_profile, section
+from tests.support.factories import create_user
+from tests.support.login import login_client
+from tests.support.pages import post_profile, section
 
 
 def create_token(client, name="my bot"):

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from tests.helpers import make_friends, make_group, make_user
-from tests.pages import post_profile
-from tests.conversations import login_cache
-from tests.uploads import KB, favorited, get, image_bytes, noise, recall, stored_files, uploaded
+from tests.support.api import favorited, get, recall
+from tests.support.factories import make_friends, make_group, make_user
+from tests.support.pages import post_profile
+from tests.support.people import login_cache
+from tests.support.uploads import KB, image_bytes, noise, stored_files, uploaded
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
-from tests.smtp import free_port
+from tests.support.apps import make_app
+from tests.support.servers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

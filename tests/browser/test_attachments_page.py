@@ -10,9 +10,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
-from tests.conftest import PASSWORD
-from tests.helpers import make_friends
-from tests.realtime.conftest import Server
+from tests.support.factories import PASSWORD, make_friends
+from tests.support.servers import Server
 
 
 def png_bytes(width: int = 640, height: int = 480, colour: str = "teal") -> bytes:

@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
-from tests.conftest import PASSWORD
-from tests.helpers import make_friends, make_group
-from tests.realtime.conftest import Server
+from tests.support.factories import PASSWORD, make_friends, make_group
+from tests.support.servers import Server
 
 
 @pytest.fixture

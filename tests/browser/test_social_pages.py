@@ -3,7 +3,7 @@ menus, menu buttons and confirmations."""
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
-from tests.conftest import PASSWORD, create_user
+from tests.support.factories import PASSWORD, create_user
 
 
 def test_friend_request_accept_and_delete_in_browser(live_server, new_page):

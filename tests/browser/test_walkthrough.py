@@ -12,8 +12,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
-from tests.conftest import PASSWORD
-from tests.realtime.conftest import Server
+from tests.support.factories import PASSWORD
+from tests.support.servers import Server
 
 FALLBACK_TIMEOUT = 20_000  # ms: the page gives up on a silent stream after 4 s; slack for load
 

@@ -20,8 +20,7 @@ import httpx
 import pytest
 
 from config import Config
-from tests.realtime.conftest import Server
-from tests.smtp import free_port
+from tests.support.servers import Server, free_port, require, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -161,17 +160,7 @@ http {{
 
     def stop(self) -> None:
         """Fast shutdown (SIGTERM), then SIGKILL to the process group we started."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(5)
+        stop_group(self.process, 5)
 
 
 class ProxiedServer(Server):
@@ -220,10 +209,7 @@ def send_message(front: httpx.Client, person, conversation: int, body: str) -> d
 @pytest.fixture(scope="session")
 def nginx_installed():
     """Debian's nginx must be installed: skip without it, fail under CI=true."""
-    if not os.path.exists(NGINX):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but Debian's nginx is not installed (apt-get install nginx)")
-        pytest.skip("Debian's nginx is not installed")
+    require(os.path.exists(NGINX), "Debian's nginx is not installed (apt-get install nginx)")
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
-from tests.conftest import PASSWORD
-from tests.helpers import make_friends
 from tests.proxy.conftest import FRONT_HOST, readme_locations, send_message
-from tests.realtime.conftest import EventStream
+from tests.support.factories import PASSWORD, make_friends
+from tests.support.streams import EventStream
 
 IDLE_SECONDS = 120  # longer than nginx's default read timeout (60 s) and Cloudflare's cut (100 s)
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"  # what Chromium asks for, EventSource included

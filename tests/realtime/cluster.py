@@ -3,8 +3,6 @@ ports sharing one PostgreSQL schema and one Redis channel, a private Redis that 
 and start again, and `LiveClient`, a person's page that keeps its stream open across ends,
 errors and killed processes by reconnecting with Last-Event-ID, as a browser's EventSource does.
 """
-import hashlib
-import itertools
 import json
 import os
 import secrets
@@ -18,35 +16,21 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 import redis
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from blueprints.auth import sessions
 from extensions import db
-from models import AccessToken, Message, User
+from models import Message
 from realtime import EXTENSION_KEY, store
 from realtime.broker import LocalBroker
-from realtime.eventlog import events_for_user, last_event_id
-from tests.helpers import make_user
-from tests.realtime.conftest import GUNICORN, ROOT, START_TIMEOUT, EventStream, Frame, Person
-from tests.smtp import free_port
+from tests.support.apps import PG_URL, pg_conninfo
+from tests.support.servers import (CHEAP_ARGON2, REDIS_URL, START_TIMEOUT, InProcessApp, free_port, kill_group,
+                                   log_tail, require, server_env, start_gunicorn, stop_group, worker_pids)
+from tests.support.streams import EventStream, Frame, Person
 
-PG_URL = os.environ.get("DATABASE_URL", "")
-REDIS_URL = os.environ.get("REDIS_URL", "")
 API = "/api/v1"
-_names = itertools.count(1)
-
-
-def require(present: bool, what: str) -> None:
-    """Skip the test when `what` is missing, or fail it under CI=true (CI must run it)."""
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {what}")
-    pytest.skip(what)
 
 
 def require_services(redis_url: str | None) -> None:
@@ -135,9 +119,7 @@ class Node:
         self.log_path = cluster.directory / f"{name}.log"
         self._log = open(self.log_path, "wb")
         env = {**cluster.env, "PARLEY_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers)}
-        self.process = subprocess.Popen(
-            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = start_gunicorn(env, self._log)
         self.workers = workers
 
     def wait_until_up(self) -> None:
@@ -157,16 +139,11 @@ class Node:
 
     def log(self) -> str:
         """The server's output so far (for failure messages)."""
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-5000:]
+        return log_tail(self._log, self.log_path)
 
     def worker_pids(self) -> list[int]:
         """The gunicorn worker processes (children of the master)."""
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(pid) for pid in children.split()]
+        return worker_pids(self.process)
 
     def connections_of(self, pid: int) -> int:
         """How many established TCP connections to this node's port process `pid` holds: which
@@ -189,25 +166,15 @@ class Node:
 
     def kill(self) -> None:
         """SIGKILL the master and its workers at once (the process group we started)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(10)
+        kill_group(self.process)
 
     def stop(self, deadline: float) -> None:
         """SIGTERM (if not sent yet), wait until `deadline` (monotonic), then SIGKILL the group."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        self.kill()
+        stop_group(self.process, deadline - time.monotonic())
         self._log.close()
 
 
-class Cluster:
+class Cluster(InProcessApp):
     """Gunicorn servers sharing one fresh PostgreSQL schema and one Redis channel, and an app in
     this process on the same database (to make people and tokens, and read the record)."""
 
@@ -217,7 +184,7 @@ class Cluster:
         self.redis_url = redis_url or REDIS_URL
         self.channel = "parley-test:" + uuid.uuid4().hex
         self.schema = "t_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+        with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {self.schema}")
         database = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         # Small pools: several processes share the 100 connections PostgreSQL allows, with
@@ -225,10 +192,7 @@ class Cluster:
         engine_options = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 6,
                           "connect_args": {"options": f"-csearch_path={self.schema}"}}
         secret = secrets.token_hex(20)
-        self.env = {key: value for key, value in os.environ.items()
-                    if key not in ("REDIS_URL", "DATABASE_URL", "WEB_CONCURRENCY")
-                    and not key.startswith(("FLASK_", "PARLEY_"))}
-        self.env.update({
+        self.env = server_env(**{
             "DATABASE_URL": database,
             "FLASK_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options),
             "REDIS_URL": self.redis_url,
@@ -238,9 +202,7 @@ class Cluster:
             "FLASK_INSTANCE_PATH": str(directory),
             "FLASK_SECRET_KEY": secret,
             "FLASK_EVENT_HEARTBEAT": "1",
-            "FLASK_ARGON2_TIME_COST": "1",
-            "FLASK_ARGON2_MEMORY_COST": "1024",
-            "FLASK_ARGON2_PARALLELISM": "1",
+            **CHEAP_ARGON2,
             "PARLEY_ACCESS_LOG": "/dev/null",
             **{key: str(value) for key, value in extra_env.items()},
         })
@@ -256,10 +218,6 @@ class Cluster:
             db.session.remove()
         self.nodes: list[Node] = []
         self.http = httpx.Client(timeout=10)
-
-    @staticmethod
-    def _conninfo() -> str:
-        return make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def start(self, *worker_counts: int) -> list[Node]:
         """Start one server per argument, with that many workers (one server of one worker
@@ -284,40 +242,10 @@ class Cluster:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
-        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+        with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
 
-    # -- people and the record -----------------------------------------------------------------
-    def person(self, prefix: str = "user") -> Person:
-        """A new account with a personal access token."""
-        username = f"{prefix}{next(_names)}"
-        user_id = make_user(self.app, username)
-        with self.app.app_context():
-            raw = sessions.create_token(db.session.get(User, user_id), "pytest")
-            db.session.commit()
-            token_id = db.session.scalar(select(AccessToken.id).where(
-                AccessToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
-            db.session.remove()
-        return Person(user_id, username, raw, token_id)
-
-    def people(self, count: int, prefix: str = "user") -> list[Person]:
-        return [self.person(prefix) for _ in range(count)]
-
-    def last_event_id(self) -> int:
-        with self.app.app_context():
-            try:
-                return last_event_id()
-            finally:
-                db.session.remove()
-
-    def event_ids_for(self, person: Person, after: int) -> list[int]:
-        """The ids of every event `person` should receive after `after`, from the database."""
-        with self.app.app_context():
-            try:
-                return [event.id for event in events_for_user(person.id, after, 100_000)]
-            finally:
-                db.session.remove()
-
+    # -- the record (people, tokens and event ids: InProcessApp) ---------------------------------
     def wait_for_subscribers(self, server: PrivateRedis, count: int, timeout: float = 15.0) -> None:
         """Wait until `count` listeners are subscribed to the cluster's channel on `server`."""
         eventually(lambda: server.subscribers(self.channel) >= count, timeout, f"{count} listeners subscribed")

@@ -2,7 +2,7 @@
 doubled, typing frames without id, and refusals that put nothing on any stream."""
 import uuid
 
-from tests.helpers import make_friends
+from tests.support.factories import make_friends
 
 
 def test_message_reaches_the_friend_live_and_a_retried_send_is_not_doubled(server):

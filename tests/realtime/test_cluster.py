@@ -1,6 +1,6 @@
 """The whole chat across processes: several gunicorn servers on their own ports share one
 PostgreSQL schema and one Redis channel, with people connected to different servers. Then the
-failures the delivery guarantees are about (shared/DELIVERY.md): a server killed under its
+failures the delivery guarantees are about (docs/delivery.md): a server killed under its
 clients, Redis restarted under open streams, a worker SIGKILLed in the middle of a burst."""
 import itertools
 import os
@@ -16,7 +16,7 @@ from blueprints.chat import services as chat
 from extensions import db
 from models import User
 from tests.realtime.cluster import API, Cluster, LiveClient, PrivateRedis, eventually
-from tests.realtime.conftest import EventStream
+from tests.support.streams import EventStream
 
 
 @pytest.fixture(scope="module")

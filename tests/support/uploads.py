@@ -1,32 +1,19 @@
-"""Plain factories for the attachment, favorite and cleanup tests: real images made by
-Pillow, uploads through the API (or as raw multipart bodies), and a look into the upload
-folder."""
+"""Files for the attachment, favorite and cleanup tests: real images made by Pillow, uploads
+through the API (or as raw multipart bodies), and a look into the upload folder."""
 import io
 import os
+import re
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-import pytest
 from PIL import Image
 
-from extensions import db
-from realtime.eventlog import events_for_user, last_event_id
-from tests.helpers import make_friends, make_user
+from tests.support.api import API
+from tests.support.apps import make_app
+from tests.support.factories import make_friends, make_user
 
-API = "/api/v1"
 KB = 1024
 MB = 1024 * KB
-
-
-# The `people` of the attachment and favorite tests (tests/conversations.py has the rest).
-@pytest.fixture
-def people(app):
-    """alice, bob, carol and dave; alice is friends with everyone (so alice and bob share a
-    direct conversation). Returns their ids."""
-    ids = tuple(make_user(app, name) for name in ("alice", "bob", "carol", "dave"))
-    for friend in ids[1:]:
-        make_friends(app, ids[0], friend)
-    return ids
 
 
 def image_bytes(fmt: str = "PNG", size=(64, 48), mode="RGB", colour=(200, 30, 30), **save_args) -> bytes:
@@ -85,34 +72,14 @@ def raw_multipart(browser, conversation_id: int, parts: list[tuple[bytes, bytes]
                        content_type="multipart/form-data; boundary=" + boundary.decode())
 
 
-def recall(browser, message_id: int):
-    client, headers = browser
-    return client.post(f"{API}/messages/{message_id}/recall", headers=headers)
-
-
-def favorite(browser, message_id: int):
-    client, headers = browser
-    return client.post(f"{API}/favorites", json={"message_id": message_id}, headers=headers)
-
-
-def favorited(browser, message_id: int) -> dict:
-    """Favorite and return the favorite (it must be new)."""
-    response = favorite(browser, message_id)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def send_text(browser, conversation_id: int, body: str) -> dict:
-    client, headers = browser
-    response = client.post(f"{API}/conversations/{conversation_id}/messages", json={"body": body}, headers=headers)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def get(browser, url: str, **headers):
-    """GET `url` as `browser` with extra request headers."""
-    client, _csrf = browser
-    return client.get(url, headers=headers)
+def content_disposition(response) -> tuple[str, str, str]:
+    """(disposition type, ASCII `filename`, decoded RFC 8187 `filename*`) of a download."""
+    value = response.headers["Content-Disposition"]
+    kind = value.split(";")[0].strip()
+    fallback = re.search(r'filename="((?:[^"\\]|\\.)*)"', value)
+    extended = re.search(r"filename\*=UTF-8''([^;\s]+)", value)
+    assert fallback and extended, value
+    return kind, fallback.group(1), unquote(extended.group(1), errors="strict")
 
 
 def stored_files(app) -> list[str]:
@@ -129,14 +96,10 @@ def blob_names(app) -> list[str]:
     return sorted(os.path.basename(path) for path in stored_files(app))
 
 
-def cursor(app) -> int:
-    with app.app_context():
-        return last_event_id()
-
-
-def events_of(app, user_id: int, after: int = 0, event_type: str | None = None) -> list[tuple[str, dict]]:
-    """(type, data) of the events `user_id` would replay after `after`, of one type if given."""
-    with app.app_context():
-        events = [(e.type, e.data) for e in events_for_user(user_id, after)]
-        db.session.remove()
-    return [e for e in events if event_type is None or e[0] == event_type]
+def small_app(database, mailbox, tmp_path, **overrides):
+    """An app with limits small enough to cross cheaply: images 1 MB, files 2 MB, 1 MB of
+    storage per person; alice and bob are friends. Returns (app, direct conversation id)."""
+    settings = {"IMAGE_MAX_BYTES": MB, "FILE_MAX_BYTES": 2 * MB, "UPLOAD_QUOTA_BYTES": MB, **overrides}
+    app = make_app(database, mailbox, tmp_path, **settings)
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    return app, make_friends(app, alice, bob)

@@ -1,13 +1,15 @@
-"""A real SMTP server (aiosmtpd) for tests, collecting every mail it receives."""
+"""A real SMTP server (aiosmtpd) for tests, collecting every mail it receives (the `mailbox`
+fixture of tests/conftest.py)."""
 import email
 import email.policy
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
+
+from tests.support.servers import free_port
 
 
 @dataclass
@@ -30,12 +32,6 @@ class _Handler:
             self.box.messages.append(ReceivedMail([r.lower() for r in envelope.rcpt_tos],
                                                   str(message["Subject"]), body))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Mailbox:
