@@ -140,16 +140,26 @@ class Hub:
             self.catch_up(until=min(self.pending) - 1)
 
     def catch_up(self, until: int | None = None) -> None:
-        """Read committed events after the last delivered id (up to `until`) from the database."""
-        try:
-            with self.app.app_context():
-                events = store.read_events(self.last_id, until)
-        except Exception:  # the database may be down for a moment; retry soon
-            log.exception("could not read missed events; retrying")
-            self._gap_timer = gevent.spawn_later(GAP_WAIT, self._fill_gap)
-            return
-        for event in events:
-            self.accept(event)
+        """Read committed events after the last delivered id (up to `until`) from the
+        database, a page of EVENT_REPLAY_LIMIT at a time, until none is left: after a long
+        broker outage nothing may wait for a later event to show the gap (and a quiet site
+        has none)."""
+        page = self.app.config["EVENT_REPLAY_LIMIT"]
+        while True:
+            try:
+                with self.app.app_context():
+                    events = store.read_events(self.last_id, until, page)
+            except Exception:  # the database may be down for a moment; retry soon
+                log.exception("could not read missed events; retrying")
+                self._gap_timer = gevent.spawn_later(GAP_WAIT, self._fill_gap)
+                return
+            before = self.last_id
+            for event in events:
+                self.accept(event)
+            # A short page is the end; so is one that delivered nothing (its ids are held
+            # behind a gap below them, which reading again would not fill).
+            if len(events) < page or self.last_id == before:
+                break
         if self.pending and self._gap_timer is None:
             self._gap_timer = gevent.spawn_later(GAP_WAIT, self._fill_gap)
 

@@ -13,8 +13,11 @@ import httpx
 import pytest
 
 from blueprints.chat import services as chat
+from core.people import user_brief
 from extensions import db
 from models import User
+from realtime import events
+from realtime.eventlog import send_event_on_commit
 from tests.realtime.cluster import API, Cluster, LiveClient, PrivateRedis, eventually
 from tests.support.streams import EventStream
 
@@ -336,6 +339,38 @@ def test_listener_cut_off_by_redis_reads_what_it_missed(redis_cluster, live):
         client.wait_for_ids(expected, timeout=10)
         assert_exactly(client, expected)
         assert bodies(client) == ["said as the line dropped"]
+
+
+def test_listener_back_after_a_long_outage_reads_every_page_of_what_it_missed(redis_cluster, live):
+    # More events than one page (EVENT_REPLAY_LIMIT, 1,000) were committed while no listener
+    # heard them (a long Redis outage); then the site goes quiet. Each listener must read page
+    # after page, not wait for some later event to show it the gap.
+    redis, cluster, (a, b) = redis_cluster
+    alice, bob = cluster.people(2)
+    cluster.befriend(a, alice, b, bob)
+    start = cluster.last_event_id()
+    clients = [live(alice, [a.url], start), live(bob, [b.url], start)]
+    for client in clients:
+        client.wait_connected()
+    cluster.wait_for_subscribers(redis, 2)
+    missed = 1_010
+
+    def change_profile_many_times():  # one transaction: quick to write, one id each
+        brief = user_brief(db.session.get(User, alice.id))
+        for n in range(missed):
+            send_event_on_commit(events.user_updated({**brief, "nickname": f"Alice {n}"}, [alice.id, bob.id]))
+        db.session.commit()
+
+    message = cluster.commit_unpublished(change_profile_many_times)
+    assert redis.cut_listeners_and_publish(cluster.channel, message) == (2, 0)
+
+    for client in clients:
+        expected = cluster.event_ids_for(client.person, start)
+        assert len(expected) == missed
+        client.wait_for_ids(expected, timeout=30)
+        assert_exactly(client, expected)
+        nicknames = [event["data"]["user"]["nickname"] for event in client.durable("user.updated")]
+        assert nicknames == [f"Alice {n}" for n in range(missed)]
 
 
 # -- a worker SIGKILLed in the middle of a burst -----------------------------------------------
