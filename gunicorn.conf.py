@@ -15,3 +15,15 @@ keepalive = 5
 accesslog = os.environ.get("PARLEY_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("PARLEY_LOG_LEVEL", "info")
+
+
+def on_starting(server) -> None:
+    """Refuse to start several workers without Redis: each worker's in-process broker would
+    see the others' events only as gaps, filled from the database a fraction of a second at a
+    time, and live delivery would fall ever further behind (README, "Deployment")."""
+    redis_url = os.environ.get("REDIS_URL") or os.environ.get("FLASK_REDIS_URL")
+    if server.cfg.workers > 1 and not redis_url:
+        raise SystemExit(
+            f"Parley: {server.cfg.workers} workers need REDIS_URL, so that every worker hears the "
+            "others' events. Set REDIS_URL (redis://host:6379/0), or run one worker "
+            "(WEB_CONCURRENCY=1): one gevent worker serves thousands of streams.")
