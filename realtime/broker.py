@@ -23,9 +23,11 @@ class Broker(Protocol):
     def publish(self, message: bytes) -> None:
         """Send `message` to every listener (at most once; order is not promised)."""
 
-    def listen(self, on_message: Callable[[bytes], None], on_reconnect: Callable[[], None]) -> None:
-        """Run forever (in a greenlet): call `on_message` for each message, and `on_reconnect`
-        after the subscription was lost and re-established (messages may have been missed)."""
+    def listen(self, on_message: Callable[[bytes], None], on_subscribed: Callable[[bool], None]) -> None:
+        """Run forever (in a greenlet): call `on_subscribed(resumed)` each time the
+        subscription is live, and `on_message` for each message. `resumed` is True when
+        messages may have been missed before it (the subscription was lost, or the first
+        attempt failed), False for a first subscription that missed nothing."""
 
 
 class LocalBroker:
@@ -41,8 +43,9 @@ class LocalBroker:
         if self._listening:
             self._queue.put(message)
 
-    def listen(self, on_message, on_reconnect) -> None:
+    def listen(self, on_message, on_subscribed) -> None:
         self._listening = True
+        on_subscribed(False)
         while True:
             on_message(self._queue.get())
 
@@ -50,7 +53,7 @@ class LocalBroker:
 class RedisBroker:
     """Redis pub/sub on one channel. Publishing uses a pooled client; listening uses one
     connection per worker, resubscribed by this loop itself after any error (redis-py does
-    not resubscribe reliably: redis/redis-py#1572), with `on_reconnect` to catch up."""
+    not resubscribe reliably: redis/redis-py#1572), with `on_subscribed(True)` to catch up."""
 
     def __init__(self, url: str, channel: str = CHANNEL):
         import redis
@@ -67,20 +70,21 @@ class RedisBroker:
             # Nothing is lost: every listener reads missed ids from the database.
             log.warning("could not publish to Redis: %s", exc)
 
-    def listen(self, on_message, on_reconnect) -> None:
+    def listen(self, on_message, on_subscribed) -> None:
         delay = 0.1
         first = True
         while True:
             pubsub = None
             try:
                 # No silent retries: a dropped connection must surface here, so that the
-                # resubscription runs on_reconnect and the gap is read from the database.
+                # resubscription says so (resumed) and the gap is read from the database.
                 client = self._redis.Redis.from_url(self.url, socket_connect_timeout=5, health_check_interval=10,
                                                     retry=Retry(NoBackoff(), 0))
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
-                if not first:
-                    on_reconnect()
+                # SUBSCRIBE is written before anything on_subscribed publishes, and other
+                # workers answer only a round trip later: the answers find it live.
+                on_subscribed(not first)
                 first, delay = False, 0.1
                 while True:
                     item = pubsub.get_message(timeout=10.0)

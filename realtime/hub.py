@@ -52,7 +52,7 @@ class Hub:
         self._started = True
         with self.app.app_context():
             self.last_id = store.last_event_id()
-        gevent.spawn(self.broker.listen, self.on_message, self.catch_up)
+        gevent.spawn(self.broker.listen, self.on_message, self._subscribed)
         gevent.spawn(self._heartbeat_loop)
         gevent.spawn(self.presence.run)
 
@@ -102,6 +102,13 @@ class Hub:
             stream.close()
 
     # -- the ordered listener -----------------------------------------------------------------
+    def _subscribed(self, resumed: bool) -> None:
+        """The broker subscription is live (again): read what may have been missed, then let
+        presence announce this worker, now that the others' answers can be heard."""
+        if resumed:
+            self.catch_up()
+        self.presence.subscribed()
+
     def on_message(self, raw: bytes) -> None:
         """Handle one broker message: committed events, or a control message."""
         try:

@@ -137,13 +137,20 @@ class PresenceRelay:
         self.broker.publish(json.dumps({"kind": PRESENCE_SNAPSHOT, "worker": self.registry.worker_id,
                                         "users": users}).encode())
 
-    def run(self) -> None:
-        """Ask the other workers for their lists, then publish this one's every SNAPSHOT
-        seconds (in its own greenlet, forever)."""
+    def subscribed(self) -> None:
+        """This worker's broker subscription is live, first or again after an outage: ask the
+        other workers for their lists and send this one's. Only now can their answers be
+        heard: a hello sent before would leave a starting worker blind to everyone online
+        elsewhere until their next snapshot (up to SNAPSHOT seconds)."""
         self.broker.publish(json.dumps({"kind": PRESENCE_HELLO, "worker": self.registry.worker_id}).encode())
+        self._publish_snapshot()
+
+    def run(self) -> None:
+        """Publish this worker's list every SNAPSHOT seconds (in its own greenlet, forever);
+        the first goes out as soon as the subscription is live (`subscribed`)."""
         while True:
-            self._publish_snapshot()
             gevent.sleep(SNAPSHOT)
+            self._publish_snapshot()
 
     # -- what other workers say ---------------------------------------------------------------
     def heard(self, message: dict) -> None:

@@ -373,6 +373,32 @@ def test_listener_back_after_a_long_outage_reads_every_page_of_what_it_missed(re
         assert nicknames == [f"Alice {n}" for n in range(missed)]
 
 
+def test_a_server_started_during_an_outage_sees_who_is_online_once_it_subscribes(redis_cluster, live):
+    # A worker asks the others who is online (presence.hello) only once its subscription is
+    # live: asked earlier, the answers would find nobody listening, and it would show everyone
+    # elsewhere offline until their next full list, up to 30 s later.
+    redis, cluster, (a, b) = redis_cluster
+    alice, bob = cluster.people(2)
+    cluster.befriend(a, alice, b, bob)
+    direct = cluster.direct_conversation(a, alice, bob)
+    presence_path = f"{API}/conversations/{direct}/presence"
+    alices = live(alice, [a.url], cluster.last_event_id())
+    alices.wait_connected()
+    eventually(lambda: cluster.call(a, alice, "GET", presence_path).json()["online"] == [alice.id],
+               what="alice online")
+    cluster.call(b, bob, "GET", presence_path)  # both servers' listeners run (and count below)
+    cluster.wait_for_subscribers(redis, 2)
+
+    redis.kill()
+    [c] = cluster.start(1)  # a new server; its hub starts with bob's stream, Redis still down
+    bobs = live(bob, [c.url], cluster.last_event_id())
+    bobs.wait_connected()
+    redis.start()
+    cluster.wait_for_subscribers(redis, 3)
+    eventually(lambda: alice.id in cluster.call(c, bob, "GET", presence_path).json()["online"], timeout=5,
+               what="alice online as bob's new server sees it")
+
+
 # -- a worker SIGKILLed in the middle of a burst -----------------------------------------------
 
 def test_worker_killed_mid_burst_loses_and_doubles_nothing(make_cluster, live):
