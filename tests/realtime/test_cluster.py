@@ -163,8 +163,10 @@ def test_direct_and_group_messages_reach_people_on_every_server(shared, live):
     assert bodies(clients["carol@a"]) == bodies(clients["carol@b"]) == group_talk
 
 
-def test_typing_and_presence_cross_between_servers(shared, live):
-    cluster, (a, b) = shared
+def alice_online_on(cluster, a, b, live):
+    """Two new friends, alice and bob (introduced through servers `a` and `b`), and alice's
+    page open on `a` until `a` counts her online. Returns (alice, bob, their direct
+    conversation's id, its presence path, alice's LiveClient)."""
     alice, bob = cluster.people(2)
     cluster.befriend(a, alice, b, bob)
     direct = cluster.direct_conversation(a, alice, bob)
@@ -174,6 +176,12 @@ def test_typing_and_presence_cross_between_servers(shared, live):
     # A server learns who is online from the broker, its own announcements included.
     eventually(lambda: cluster.call(a, alice, "GET", presence_path).json()["online"] == [alice.id],
                what="alice online")
+    return alice, bob, direct, presence_path, alices
+
+
+def test_typing_and_presence_cross_between_servers(shared, live):
+    cluster, (a, b) = shared
+    alice, bob, direct, presence_path, alices = alice_online_on(cluster, a, b, live)
 
     bobs = live(bob, [b.url], cluster.last_event_id())
     bobs.wait_connected()
@@ -378,14 +386,7 @@ def test_a_server_started_during_an_outage_sees_who_is_online_once_it_subscribes
     # live: asked earlier, the answers would find nobody listening, and it would show everyone
     # elsewhere offline until their next full list, up to 30 s later.
     redis, cluster, (a, b) = redis_cluster
-    alice, bob = cluster.people(2)
-    cluster.befriend(a, alice, b, bob)
-    direct = cluster.direct_conversation(a, alice, bob)
-    presence_path = f"{API}/conversations/{direct}/presence"
-    alices = live(alice, [a.url], cluster.last_event_id())
-    alices.wait_connected()
-    eventually(lambda: cluster.call(a, alice, "GET", presence_path).json()["online"] == [alice.id],
-               what="alice online")
+    alice, bob, _direct, presence_path, _alices = alice_online_on(cluster, a, b, live)
     cluster.call(b, bob, "GET", presence_path)  # both servers' listeners run (and count below)
     cluster.wait_for_subscribers(redis, 2)
 
