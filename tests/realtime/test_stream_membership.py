@@ -20,44 +20,33 @@ def trio_group(server):
     return owner, bob, carol, make_group(server, owner, [bob, carol])
 
 
-def test_removed_member_stops_receiving(server, trio_group):
+# How bob leaves the group: who acts, the request, and the event that ends his stay.
+LEAVING = {
+    "removed_by_the_owner": ("owner", "DELETE", "/groups/{group}/members/{bob}", "group.member_removed"),
+    "who_quits": ("bob", "POST", "/groups/{group}/quit", "group.member_left"),
+}
+
+
+@pytest.mark.parametrize("how", LEAVING)
+def test_member_who_leaves_stops_receiving(server, trio_group, how):
     owner, bob, carol, group_id = trio_group
+    actor, method, path, left_type = LEAVING[how]
     stranger = server.person()
     cursor = server.last_event_id()
     with server.stream(bob) as bobs, server.stream(carol) as carols:
         bobs.hello()
         carols.hello()
-        response = server.call(owner, "DELETE", f"{API}/groups/{group_id}/members/{bob.id}")
+        response = server.call(owner if actor == "owner" else bob, method,
+                               API + path.format(group=group_id, bob=bob.id))
         assert response.status_code == 204, response.text
-        [removed] = durable(bobs.until_type("group.member_removed"))
-        assert removed["data"]["user_id"] == bob.id
+        [left] = durable(bobs.until_type(left_type))
+        assert left["data"]["user_id"] == bob.id
         rename(server, owner, group_id, "Without Bob")
-        assert types(carols.until_type("group.renamed")) == ["group.member_removed", "group.renamed"]
+        assert types(carols.until_type("group.renamed")) == [left_type, "group.renamed"]
         ask(server, stranger, bob, "later")  # a later event that is bob's
         assert types(bobs.until_type("friend_request.received")) == ["friend_request.received"]
     with server.stream(bob, last_event_id=cursor) as replay:
-        frames = replay.until_type("friend_request.received")
-    assert types(frames) == ["group.member_removed", "friend_request.received"]
-
-
-def test_member_who_quits_stops_receiving(server, trio_group):
-    owner, bob, carol, group_id = trio_group
-    stranger = server.person()
-    cursor = server.last_event_id()
-    with server.stream(bob) as bobs, server.stream(carol) as carols:
-        bobs.hello()
-        carols.hello()
-        response = server.call(bob, "POST", f"{API}/groups/{group_id}/quit")
-        assert response.status_code == 204, response.text
-        [left] = durable(bobs.until_type("group.member_left"))
-        assert left["data"]["user_id"] == bob.id
-        rename(server, owner, group_id, "Without Bob")
-        assert types(carols.until_type("group.renamed")) == ["group.member_left", "group.renamed"]
-        ask(server, stranger, bob, "later")
-        assert types(bobs.until_type("friend_request.received")) == ["friend_request.received"]
-    with server.stream(bob, last_event_id=cursor) as replay:
-        assert types(replay.until_type("friend_request.received")) == [
-            "group.member_left", "friend_request.received"]
+        assert types(replay.until_type("friend_request.received")) == [left_type, "friend_request.received"]
 
 
 def test_member_added_later_gets_nothing_from_before(server, trio_group):
