@@ -22,6 +22,7 @@ from models import Event, EventCounter, EventRecipient, Membership
 from realtime.events import NewEvent
 
 _PENDING = "parley.pending_events"
+_WRITTEN = "parley.written_events"  # inserted already, with ids from take_event_id
 _COMMITTED = "parley.committed_events"
 _CONTROL = "parley.control_messages"
 AfterCommitStep = Callable[[list["PendingEvent"], list[dict]], None]
@@ -70,6 +71,54 @@ def send_event_on_commit(event: NewEvent) -> PendingEvent:
     return pending
 
 
+def _take_ids(session: Session, count: int) -> int:
+    counter = EventCounter.__table__
+    return session.execute(
+        update(counter).where(counter.c.id == 1)
+        .values(last_id=counter.c.last_id + count)
+        .returning(counter.c.last_id)
+    ).scalar_one() - count + 1
+
+
+def take_event_id() -> int:
+    """Take the next event id from the counter now, for a row that must carry it in its own
+    INSERT (the send path: the message row names its message.created event, and the event
+    names the message, so the one is written with the other's id in hand instead of
+    stamped by a second UPDATE). Pass the id to `write_event` before the transaction ends.
+
+    The counter's row stays locked until COMMIT or ROLLBACK, exactly as with ids assigned
+    at commit (docs/delivery.md, "Ids"): ids stay gapless and in commit order. Take it as
+    late as the transaction allows, since every other event writer waits for it from here.
+    """
+    return _take_ids(db.session(), 1)
+
+
+def write_event(event_id: int, event: NewEvent, created_at: datetime | None = None) -> PendingEvent:
+    """Insert `event` now with `event_id` (from `take_event_id` in this transaction); it is
+    published after COMMIT like any recorded event, and vanishes on rollback. The audience
+    rules are `send_event_on_commit`'s; ValueError without a conversation or user ids."""
+    if event.conversation_id is None and not event.user_ids:
+        raise ValueError("an event needs a conversation or user ids")
+    written = PendingEvent(event.type, event.data, event.conversation_id, tuple(dict.fromkeys(event.user_ids)),
+                           created_at or utcnow(), event_id)
+    session = db.session()
+    _insert(session, [written])
+    session.info.setdefault(_WRITTEN, []).append(written)
+    return written
+
+
+def _insert(session: Session, items: list[PendingEvent]) -> None:
+    # Core statements on the tables: the ORM's bulk paths would only add per-call overhead.
+    rows, recipients = [], []
+    for item in items:
+        rows.append({"id": item.id, "type": item.type, "conversation_id": item.conversation_id,
+                     "data": item.data, "created_at": item.created_at})
+        recipients.extend({"user_id": uid, "event_id": item.id} for uid in item.user_ids)
+    session.execute(insert(Event.__table__), rows)
+    if recipients:
+        session.execute(insert(EventRecipient.__table__), recipients)
+
+
 def send_control_on_commit(message: dict) -> None:
     """Publish `message` (a control message built by realtime.events: `revoke`, `disable`)
     to every worker once the current transaction commits; dropped if it rolls back."""
@@ -97,31 +146,21 @@ def install_commit_listeners(after_commit: Sequence[AfterCommitStep]) -> None:
 
 
 def _assign_ids(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    # Write everything else first, so the counter's row lock is held only for the few
-    # statements below and the COMMIT itself.
-    session.flush()
-    # Core statements on the tables: the ORM's bulk paths would only add per-call overhead.
-    counter = EventCounter.__table__
-    last = session.execute(
-        update(counter).where(counter.c.id == 1)
-        .values(last_id=counter.c.last_id + len(pending))
-        .returning(counter.c.last_id)
-    ).scalar_one()
-    rows, recipients = [], []
-    for offset, item in enumerate(pending):
-        item.id = last - len(pending) + 1 + offset
-        rows.append({"id": item.id, "type": item.type, "conversation_id": item.conversation_id,
-                     "data": item.data, "created_at": item.created_at})
-        recipients.extend({"user_id": uid, "event_id": item.id} for uid in item.user_ids)
-        for obj, attribute in item._stamps:
-            setattr(obj, attribute, item.id)
-    session.execute(insert(Event.__table__), rows)
-    if recipients:
-        session.execute(insert(EventRecipient.__table__), recipients)
-    session.info[_COMMITTED] = pending
+    written = session.info.pop(_WRITTEN, None) or []
+    pending = session.info.pop(_PENDING, None) or []
+    if pending:
+        # Write everything else first, so the counter's row lock is held only for the few
+        # statements below and the COMMIT itself.
+        session.flush()
+        first = _take_ids(session, len(pending))
+        for offset, item in enumerate(pending):
+            item.id = first + offset
+            for obj, attribute in item._stamps:
+                setattr(obj, attribute, item.id)
+        _insert(session, pending)
+    if written or pending:
+        # Ids taken early are lower than those taken here, so this list is in id order.
+        session.info[_COMMITTED] = written + pending
 
 
 def _committed(session: Session) -> None:
@@ -133,6 +172,7 @@ def _committed(session: Session) -> None:
 
 def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_WRITTEN, None)
     session.info.pop(_COMMITTED, None)
     session.info.pop(_CONTROL, None)
 
@@ -141,6 +181,7 @@ def _discard_on_close(session: Session, transaction) -> None:
     # close() ends the transaction without a rollback event; what it recorded is gone too.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_WRITTEN, None)
         session.info.pop(_CONTROL, None)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Event, User
-from realtime.eventlog import events_for_user, last_event_id, send_event_on_commit
+from realtime.eventlog import events_for_user, last_event_id, send_event_on_commit, take_event_id, write_event
 from realtime.events import NewEvent
 from tests.support.events import events_seen
 from tests.support.factories import (add_to_group, invite_code, join_group, make_friends, make_group,
@@ -326,12 +326,18 @@ def test_concurrent_writers_get_gapless_ids_in_commit_order(app, trio):
                 for i in range(TRANSACTIONS):
                     # Some real work in the transaction, then the event, then commit or not.
                     db.session.execute(select(User.id).where(User.id == alice)).scalar_one()
-                    send_event_on_commit(NewEvent("test.race", {"writer": n, "i": i}, user_ids=[alice]))
+                    event = NewEvent("test.race", {"writer": n, "i": i}, user_ids=[alice])
+                    # Both ways of taking ids: at commit, and now (the send path's), alone
+                    # or together in one transaction.
+                    if i % 3 != 1:
+                        send_event_on_commit(event)
+                    if i % 3 != 0:
+                        write_event(take_event_id(), event)
                     if (n * TRANSACTIONS + i) % 5 == 0:  # 20% rolled back
                         db.session.rollback()
                     else:
                         db.session.commit()
-                        committed.append(1)
+                        committed.append(2 if i % 3 == 2 else 1)
             except Exception as exc:  # noqa: BLE001 - any failure is the bug being looked for
                 errors.append(repr(exc))
             finally:
@@ -360,8 +366,8 @@ def test_concurrent_writers_get_gapless_ids_in_commit_order(app, trio):
     watcher.join(10)
 
     assert errors == []
-    expected = WRITERS * TRANSACTIONS * 4 // 5
-    assert len(committed) == expected
+    expected = sum(committed)
+    assert len(committed) == WRITERS * TRANSACTIONS * 4 // 5
     assert event_ids(app) == list(range(1, expected + 1))
     assert len(snapshots) > 1
     holes = [s for s in snapshots if s != list(range(1, len(s) + 1))]

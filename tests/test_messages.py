@@ -485,6 +485,23 @@ def test_each_send_records_one_message_event(app, friend_circle, group, as_):
         [(group, message["id"], "hello all")]
 
 
+def test_a_send_answers_the_message_as_history_and_its_event_show_it(app, friend_circle, group, as_):
+    # The send path builds its answer from what it inserted, not from a reloaded row, and
+    # sends it without the response schema: all three views must still agree, in the
+    # documented shape, and the stored row must name its event.
+    from blueprints.chat.schemas import MessageSchema
+    after = cursor(app)
+    message = sent(as_("alice"), group, "see :thumbs_up: www.example.com")
+    assert MessageSchema().validate(message) == {}
+    [listed] = page(as_("bob"), group).get_json()["items"]
+    assert listed == message
+    with app.app_context():
+        event_id, data = db.session.execute(select(Event.id, Event.data).where(Event.id > after)).one()
+        stored = db.session.get(Message, message["id"])
+        assert stored.event_id == event_id and stored.created_at.isoformat() == message["created_at"]
+    assert data["message"] == message
+
+
 def test_message_event_reaches_members_but_not_others(app, friend_circle, group, as_):
     alice, bob, carol, dave = friend_circle
     after = cursor(app)

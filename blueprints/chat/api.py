@@ -1,4 +1,6 @@
 """/api/v1/conversations: list, history, send (idempotent by client id), read position."""
+from flask import jsonify
+
 from blueprints.chat import conversations, services
 from blueprints.chat.limits import send_limit
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
@@ -41,7 +43,9 @@ def send_message(args, conversation_id):
     """Send a text message (1–5,000 characters). A retried POST with the same `client_id`
     returns the stored message (200) instead of storing it twice."""
     sent = services.send_message(me(), conversation_id, args["body"], args["client_id"])
-    return sent.message, 201 if sent.created else 200
+    # Already in MessageSchema's shape (tests/test_messages.py checks it against the schema):
+    # sent as it is, as events carry it, rather than dumped through the schema again.
+    return jsonify(sent.message), 201 if sent.created else 200
 
 
 @bp.route("/conversations/<int:conversation_id>/read", methods=["POST"])

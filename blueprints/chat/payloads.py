@@ -1,5 +1,7 @@
 """A message as JSON (what events, pages and the API carry), its one-line preview, and which
 messages the viewer has favorited."""
+from datetime import datetime
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,11 +17,22 @@ def message_json(message: Message, sender: User | None) -> dict:
     recalled = message.recalled_at is not None
     attachment = None if recalled or message.attachment is None else message.attachment.to_json()
     text = "" if recalled else message.body
-    return {"id": message.id, "conversation_id": message.conversation_id, "kind": message.kind,
+    return _json(message.id, message.conversation_id, message.kind, sender, text, attachment, recalled,
+                 message.client_id, message.created_at)
+
+
+def new_text_json(message_id: int, conversation_id: int, sender: User, body: str, client_id: str | None,
+                  created_at: datetime) -> dict:
+    """`message_json` of a text message just inserted (the send path builds it from what it
+    inserted, with no ORM object)."""
+    return _json(message_id, conversation_id, "text", sender, body, None, False, client_id, created_at)
+
+
+def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at) -> dict:
+    return {"id": message_id, "conversation_id": conversation_id, "kind": kind,
             "sender": user_brief(sender) if sender else None, "body": text,
             "html": str(render_message(text)) if text else "", "attachment": attachment,
-            "recalled": recalled, "client_id": message.client_id,
-            "created_at": message.created_at.isoformat()}
+            "recalled": recalled, "client_id": client_id, "created_at": created_at.isoformat()}
 
 
 def message_jsons(messages: list[Message]) -> list[dict]:

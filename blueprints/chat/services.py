@@ -3,15 +3,16 @@ recall it, read history by cursor, move the read position. The conversation list
 `conversations`, a message's JSON in `payloads`."""
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.chat.payloads import message_json, message_jsons
+from blueprints.chat.payloads import message_json, message_jsons, new_text_json
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -19,7 +20,7 @@ from core.timeutil import utcnow
 from extensions import db
 from models import Conversation, Membership, Message, User
 from realtime import events, publish_ephemeral
-from realtime.eventlog import send_event_on_commit
+from realtime.eventlog import send_event_on_commit, take_event_id, write_event
 
 BODY_MAX = 5000
 HISTORY_MAX = 100
@@ -132,19 +133,49 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         if stored is None:
             raise
         return stored
-    # attachment=None: a text message has none, and saying so spares a lazy load.
-    message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, client_id=client_id,
-                      attachment=None)
-    return store_message(sender, conversation, message)
+    return _store_text(sender, conversation, body, client_id)
 
 
-def store_message(sender: User, conversation: Conversation, message: Message) -> Sent:
-    """Commit `message` (checked and built by the caller, with its attachment if any) with
-    its message.created event. A client id already stored (a retry, or a twin that raced
-    it in) is not stored again: the stored message is returned with created False. The
-    unique index on (sender, client id) decides, so the common case costs no lookup."""
+_MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
+# Built once with bound parameters, so their cache keys are computed once.
+_TOUCH = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+          .values(last_activity_at=bindparam("now")))
+_INSERT_TEXT = insert(_MESSAGES).returning(_MESSAGES.c.id)
+
+
+def _store_text(sender: User, conversation: "SendTarget", body: str, client_id: str | None) -> Sent:
+    # The send path in Core statements, each once (bench/RESULTS.md, "The send path"): the
+    # conversation's activity time, the event id, the message carrying it, and the event
+    # carrying the message. A twin with the same client id fails the unique index as
+    # store_message's does.
+    now = utcnow()
+    session = db.session()
+    try:
+        session.execute(_TOUCH, {"conversation_id": conversation.id, "now": now})
+        event_id = take_event_id()
+        message_id = session.execute(_INSERT_TEXT, {
+            "conversation_id": conversation.id, "sender_id": sender.id, "kind": "text", "body": body,
+            "client_id": client_id, "event_id": event_id, "created_at": now}).scalar_one()
+        payload = new_text_json(message_id, conversation.id, sender, body, client_id, now)
+        write_event(event_id, events.message_created(conversation.id, payload), now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        stored = already_sent(sender.id, client_id)
+        if stored is None:
+            raise
+        return stored
+    return Sent(True, payload)
+
+
+def store_message(sender: User, conversation: "SendTarget", message: Message) -> Sent:
+    """Commit `message` (checked and built by the caller, with its attachment: an image or
+    file send) with its message.created event, in `conversation` (from
+    `sendable_conversation`). A client id already stored (a retry, or a twin that raced it
+    in) is not stored again: the stored message is returned with created False. The unique
+    index on (sender, client id) decides, so the common case costs no lookup."""
     db.session.add(message)
-    conversation.last_activity_at = utcnow()
+    db.session.execute(_TOUCH, {"conversation_id": conversation.id, "now": utcnow()})
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
         db.session.flush()
@@ -239,15 +270,36 @@ def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
     return state
 
 
-def sendable_conversation(user: User, conversation_id: int) -> Conversation:
-    """The conversation if `user` may send in it: a member, and in a direct conversation
-    still a friend of the other person. Raises NotFound or Forbidden."""
-    conversation, _stays_ = readable_conversation(user, conversation_id)
-    if conversation.kind == "direct":
-        peer = peer_of(conversation, user.id)
-        if peer is None or not are_friends(user.id, peer.id):
+class SendTarget(NamedTuple):
+    """What a send needs of its conversation (one row of `_SEND_TARGET`)."""
+
+    id: int
+    kind: str
+    direct_key: str | None
+
+
+# The conversation, if the person is in it now and it was not dissolved: one indexed query.
+_SEND_TARGET = (select(Conversation.id, Conversation.kind, Conversation.direct_key)
+                .join(Membership, Membership.conversation_id == Conversation.id)
+                .where(Conversation.id == bindparam("conversation_id"),
+                       Membership.user_id == bindparam("user_id"),
+                       Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))
+                .limit(1))
+
+
+def sendable_conversation(user: User, conversation_id: int) -> SendTarget:
+    """The conversation (id, kind, direct_key) if `user` may send in it: a current member,
+    and in a direct conversation still a friend of the other person (the same rules as
+    `readable_conversation`, in one query). Raises NotFound or Forbidden."""
+    row = db.session.execute(_SEND_TARGET, {"conversation_id": conversation_id, "user_id": user.id}).first()
+    if row is None:
+        raise NotFound(_("This conversation does not exist, or you are not in it."))
+    target = SendTarget(*row)
+    if target.kind == "direct":
+        low, high = (int(part) for part in target.direct_key.split(":"))
+        if not are_friends(user.id, high if low == user.id else low):
             raise Forbidden(_("You can only send messages to your friends. Add them again to chat."))
-    return conversation
+    return target
 
 
 def announce_typing(user: User, conversation_id: int) -> None:
