@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import realtime
 import storage
+from blueprints.auth import cache as credential_cache
 from blueprints.attachments.api import bp as api_attachments_bp
 from blueprints.attachments.routes import bp as attachments_bp
 from blueprints.auth.routes import bp as auth_bp
@@ -28,6 +29,7 @@ from commands.users import users_cli
 from config import configure
 from core import hooks
 from core.i18n import select_locale
+from core.input import InputRequest
 from core.routing import IdConverter
 from extensions import api, babel, csrf, db, limiter, login, mail, migrate, talisman
 
@@ -46,6 +48,7 @@ CONTENT_SECURITY_POLICY = {
 def create_app(config: dict | None = None) -> Flask:
     """Build a Parley app. `config` overrides settings from config.py and the environment."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = InputRequest  # text, numbers and JSON bodies held to core/input.py's rules
     # Before any blueprint adds a rule: every <int:...> in a URL is an id, bounded by IdConverter.
     app.url_map.converters["int"] = IdConverter
     configure(app, config)
@@ -72,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     storage.init_app(app)
     realtime.init_app(app)
+    credential_cache.init_app(app)
     hooks.init_app(app)  # the request and commit pipelines, in order: read core/hooks.py
 
     app.register_blueprint(main_bp)

@@ -27,3 +27,12 @@ def on_starting(server) -> None:
             f"Parley: {server.cfg.workers} workers need REDIS_URL, so that every worker hears the "
             "others' events. Set REDIS_URL (redis://host:6379/0), or run one worker "
             "(WEB_CONCURRENCY=1): one gevent worker serves thousands of streams.")
+
+
+def post_worker_init(worker) -> None:
+    """Start the worker's hub (its broker listener) as the worker starts rather than with its
+    first stream: from then on it hears every revocation, so the worker may remember who a
+    session or token belongs to (blueprints/auth/cache.py)."""
+    from realtime import EXTENSION_KEY
+
+    worker.wsgi.extensions[EXTENSION_KEY].start()

@@ -8,7 +8,7 @@ It builds the app in this process on a fresh database (bench.server.Database, wi
 in one group, as the `sends` scenario has), then POSTs text messages with a Bearer token
 through Flask's test client, nobody online, and prints:
 
-- CPU per send (time.process_time, so a busy machine changes it less than wall time; the test
+- CPU per send, the hub's listener taking each event included (time.process_time, so a busy machine changes it less than wall time; the test
   client's own work is included, about 0.5 ms, which gunicorn's replaces in a real server);
 - the SQL statements one send runs, in order;
 - cProfile's own time by package, and the functions with the most cumulative time.
@@ -18,12 +18,14 @@ Compare only runs made side by side on the same machine (bench/RESULTS.md says w
 import argparse
 import collections
 import cProfile
+import json
 import pstats
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+import gevent
 from gevent import monkey
 
 monkey.patch_all()
@@ -38,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sends", type=int, default=2000, help="sends timed (after 300 to warm up)")
     parser.add_argument("--pg-url", help="profile on PostgreSQL (a schema of its own, dropped after)")
     parser.add_argument("--top", type=int, default=25, help="functions listed by cumulative time")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config key for the app (VALUE as JSON if it parses), e.g. AUTH_CACHE_SECONDS=0")
     return parser.parse_args(argv)
 
 
@@ -50,9 +54,21 @@ def _package(filename: str) -> str:
     return "stdlib and builtins"
 
 
+def _settings(pairs: list[str]) -> dict:
+    settings = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            settings[key] = json.loads(value)
+        except ValueError:
+            settings[key] = value
+    return settings
+
+
 def main(argv=None) -> None:
     """Profile text sends and print what they cost (see the module docstring)."""
     args = parse_args(argv)
+    import realtime
     from app import create_app
     from extensions import db
 
@@ -62,7 +78,10 @@ def main(argv=None) -> None:
         population = populate(database, groups=1, group_size=2)
         app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "p" * 48,
                           "INSTANCE_PATH": str(directory), "UPLOAD_FOLDER": str(directory / "uploads"),
-                          "MESSAGE_RATE_LIMIT": "1000000 per second"})
+                          "MESSAGE_RATE_LIMIT": "1000000 per second", **_settings(args.set)})
+        # As gunicorn starts each worker's hub (gunicorn.conf.py): its listener then takes
+        # every send's event, and the worker's credential cache is in use.
+        app.extensions[realtime.EXTENSION_KEY].start()
         sender = population.people[0]
         client = app.test_client()
         url = f"/api/v1/conversations/{sender.group}/messages"
@@ -73,6 +92,7 @@ def main(argv=None) -> None:
                                    headers=headers)
             if response.status_code != 201:
                 raise SystemExit(f"send answered {response.status_code}: {response.get_data(as_text=True)}")
+            gevent.sleep(0)  # the hub's listener takes the event, as between a server's requests
 
         for _ in range(300):
             send()

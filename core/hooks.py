@@ -17,7 +17,8 @@ A request, in order:
      a 401, before its arguments (422) or its CSRF token (400) are looked at; with one, the
      database connection goes back to the pool until the view's first query. The person is
      loaded here or at the first use of current_user (auth/sessions.py: the session cookie's
-     row, or a Bearer token).
+     row, or a Bearer token; for AUTH_CACHE_SECONDS from the worker's credential cache,
+     auth/cache.py, without a query).
   6. check_csrf (auth/routes.py): an unsafe method without a valid CSRF token is a 400,
      unless the request carries a Bearer token (no cookie, nothing to forge).
   7. The view: its arguments (webargs: 422), its rate limits (429), one service call; a
@@ -36,12 +37,16 @@ A request, in order:
 A commit, in order (realtime/eventlog.py; see docs/delivery.md):
   1. In its transaction a service records events (`send_event_on_commit`) and control
      messages (`send_control_on_commit`, e.g. "close the streams of this revoked session").
-  2. before_commit: the events take gapless ids from the event counter and are written.
+  2. before_commit: the events take gapless ids from the event counter and are written
+     (the send path takes its id earlier, `take_event_id`, and writes its event itself).
   3. COMMIT. A rollback, or closing the session, drops what was recorded instead.
   4. after_commit, the steps installed here, in this order, after every commit:
-     a. publish_committed (realtime): the committed events, then the control messages, go
+     a. forget_committed (auth/cache.py): this worker's credential cache forgets the
+        sessions and tokens revoked and the people disabled or changed, before anyone else
+        hears of it (the other workers forget them when the broker brings the news).
+     b. publish_committed (realtime): the committed events, then the control messages, go
         to the broker; every worker's hub hands each event to its audience's open streams.
-     b. note_commit (core/error_pages.py): this request has committed a change (read by the
+     c. note_commit (core/error_pages.py): this request has committed a change (read by the
         503 answer in step 9 above).
 """
 from flask import Flask
@@ -49,6 +54,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from blueprints.auth.cache import forget_committed
 from blueprints.auth.routes import check_csrf, require_login_for_api
 from blueprints.chat.routes import unread_total
 from blueprints.main.routes import layout_context
@@ -84,4 +90,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, handle_server_error)
 
     # After every commit, in this order. Process-wide (a Session listener) and idempotent.
-    install_commit_listeners([publish_committed, note_commit])
+    install_commit_listeners([forget_committed, publish_committed, note_commit])

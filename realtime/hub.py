@@ -43,6 +43,15 @@ class Hub:
         self._gap_timer = None
         self._started = False
         self.heartbeat_interval = app.config["EVENT_HEARTBEAT"]
+        # Called with every broker message handled, after the hub's own handling (the
+        # credential cache forgets revoked credentials by them: blueprints/auth/cache.py).
+        self.listeners: list = []
+
+    @property
+    def listening(self) -> bool:
+        """True once `start` has run: this worker hears every broker message from then on
+        (while the broker is down, it catches up on events, and control messages are lost)."""
+        return self._started
 
     def start(self) -> None:
         """Start the listener, heartbeat and presence greenlets (once, lazily, in the serving
@@ -128,6 +137,8 @@ class Hub:
             self.presence.typing(message)
         elif kind in PRESENCE_KINDS:
             self.presence.heard(message)
+        for listener in self.listeners:
+            listener(message)
 
     def accept(self, event: dict) -> None:
         """Take one committed event (a wire dict; in any order, maybe twice); deliver in id order."""

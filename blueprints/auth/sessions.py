@@ -7,6 +7,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
+from blueprints.auth.cache import cache, person
 from core.error_pages import wants_json
 from core.timeutil import utcnow
 from extensions import db, login
@@ -131,17 +132,35 @@ def _stale(last_used_at, now) -> bool:
 
 def user_for_token(raw: str) -> User | None:
     """Return the active user owning access token `raw`, noting its use (at most once per
-    SESSION_TOUCH_INTERVAL seconds), or None. One query, plus a write when noting."""
-    row = db.session.execute(_TOKEN, {"token_hash": _sha256(raw)}).first()
+    SESSION_TOUCH_INTERVAL seconds), or None. One query, or none while the worker's
+    credential cache remembers the token (blueprints/auth/cache.py), plus a write when noting."""
+    token_hash = _sha256(raw)
+    remembered = cache()
+    key = events.credential("token", token_hash)
+    entry = remembered.get(key) if remembered is not None else None
+    if entry is not None:
+        now = utcnow()
+        if _stale(entry.last_used_at, now):
+            _touch_token(entry.row_id, now)
+            entry.last_used_at = now
+        return person(entry, db.session())
+    row = db.session.execute(_TOKEN, {"token_hash": token_hash}).first()
     if row is None or not row[0].is_active:
         return None
     user, token_id, last_used_at = row
     now = utcnow()
     if _stale(last_used_at, now):
-        db.session.execute(update(AccessToken.__table__).where(AccessToken.__table__.c.id == token_id)
-                           .values(last_used_at=now))
-        _commit_touch()
+        _touch_token(token_id, now)
+        last_used_at = now
+    if remembered is not None:
+        remembered.put(key, user, token_id, None, last_used_at)
     return user
+
+
+def _touch_token(token_id: int, now) -> None:
+    db.session.execute(update(AccessToken.__table__).where(AccessToken.__table__.c.id == token_id)
+                       .values(last_used_at=now))
+    _commit_touch()
 
 
 def release_connection(user: User) -> None:
@@ -163,16 +182,34 @@ def _load_user_from_session(user_id: str) -> User | None:
     raw = session.get("sid")
     if not raw:
         return None
-    row = db.session.scalar(_SESSION, {"token_hash": _sha256(raw)})
+    token_hash = _sha256(raw)
     now = utcnow()
+    remembered = cache()
+    key = events.credential("session", token_hash)
+    entry = remembered.get(key) if remembered is not None else None
+    if entry is not None and entry.expires_at > now and str(entry.user_id) == user_id:
+        if _stale(entry.last_used_at, now):
+            _touch_session(entry.row_id, now)
+            entry.last_used_at = now
+        return person(entry, db.session())
+    row = db.session.scalar(_SESSION, {"token_hash": token_hash})
     if row is None or row.expires_at <= now or str(row.user_id) != user_id or not row.user.is_active:
         session.clear()
         return None
-    if _stale(row.last_seen_at, now):
-        row.last_seen_at = now
-        row.ip_address = (request.remote_addr or "")[:64]
-        _commit_touch()
+    last_seen_at = row.last_seen_at
+    if _stale(last_seen_at, now):
+        _touch_session(row.id, now)
+        last_seen_at = now
+    if remembered is not None:
+        remembered.put(key, row.user, row.id, row.expires_at, last_seen_at)
     return row.user
+
+
+def _touch_session(session_id: int, now) -> None:
+    table = UserSession.__table__
+    db.session.execute(update(table).where(table.c.id == session_id)
+                       .values(last_seen_at=now, ip_address=(request.remote_addr or "")[:64]))
+    _commit_touch()
 
 
 @login.request_loader

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from blueprints.chat import services as chat
+from blueprints.profile.services import revoke_token
 from core.people import user_brief
 from extensions import db
 from models import User
@@ -177,6 +178,25 @@ def alice_online_on(cluster, a, b, live):
     eventually(lambda: cluster.call(a, alice, "GET", presence_path).json()["online"] == [alice.id],
                what="alice online")
     return alice, bob, direct, presence_path, alices
+
+
+@pytest.mark.parametrize("change", ["revoke the token", "disable the person"])
+def test_a_credential_revoked_anywhere_is_refused_by_every_server_at_once(shared, change):
+    # Each server remembers a credential for AUTH_CACHE_SECONDS (5 s) once it has seen it;
+    # the broker's revoke or disable message must make every one of them forget it first.
+    cluster, nodes = shared
+    alice = cluster.person("alice")
+    for node in nodes:
+        assert cluster.call(node, alice, "GET", f"{API}/me").status_code == 200
+    with cluster.app.app_context():  # another process on the same database and broker
+        if change == "revoke the token":
+            revoke_token(db.session.get(User, alice.id), alice.token_id)
+        else:
+            cluster.app.test_cli_runner().invoke(args=["users", "disable", alice.username])
+        db.session.remove()
+    for node in nodes:
+        eventually(lambda: cluster.call(node, alice, "GET", f"{API}/me").status_code == 401,
+                   timeout=1.0, what=f"{node.name} refusing the token")
 
 
 def test_typing_and_presence_cross_between_servers(shared, live):
