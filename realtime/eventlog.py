@@ -71,13 +71,18 @@ def send_event_on_commit(event: NewEvent) -> PendingEvent:
     return pending
 
 
+_COUNTER = EventCounter.__table__
+# Built once with a bound parameter (its cache key is then computed once), and run on the
+# session's connection: a Core statement gains nothing from the ORM's execute path.
+_TAKE_IDS = (update(_COUNTER).where(_COUNTER.c.id == 1)
+             .values(last_id=_COUNTER.c.last_id + bindparam("count", type_=BigInteger))
+             .returning(_COUNTER.c.last_id))
+_INSERT_EVENTS = insert(Event.__table__)
+_INSERT_RECIPIENTS = insert(EventRecipient.__table__)
+
+
 def _take_ids(session: Session, count: int) -> int:
-    counter = EventCounter.__table__
-    return session.execute(
-        update(counter).where(counter.c.id == 1)
-        .values(last_id=counter.c.last_id + count)
-        .returning(counter.c.last_id)
-    ).scalar_one() - count + 1
+    return session.connection().execute(_TAKE_IDS, {"count": count}).scalar_one() - count + 1
 
 
 def take_event_id() -> int:
@@ -114,9 +119,10 @@ def _insert(session: Session, items: list[PendingEvent]) -> None:
         rows.append({"id": item.id, "type": item.type, "conversation_id": item.conversation_id,
                      "data": item.data, "created_at": item.created_at})
         recipients.extend({"user_id": uid, "event_id": item.id} for uid in item.user_ids)
-    session.execute(insert(Event.__table__), rows)
+    connection = session.connection()
+    connection.execute(_INSERT_EVENTS, rows)
     if recipients:
-        session.execute(insert(EventRecipient.__table__), recipients)
+        connection.execute(_INSERT_RECIPIENTS, recipients)
 
 
 def send_control_on_commit(message: dict) -> None:

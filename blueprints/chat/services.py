@@ -151,9 +151,10 @@ def _store_text(sender: User, conversation: "SendTarget", body: str, client_id: 
     now = utcnow()
     session = db.session()
     try:
-        session.execute(_TOUCH, {"conversation_id": conversation.id, "now": now})
+        connection = session.connection()  # Core statements need none of the ORM's execute path
+        connection.execute(_TOUCH, {"conversation_id": conversation.id, "now": now})
         event_id = take_event_id()
-        message_id = session.execute(_INSERT_TEXT, {
+        message_id = connection.execute(_INSERT_TEXT, {
             "conversation_id": conversation.id, "sender_id": sender.id, "kind": "text", "body": body,
             "client_id": client_id, "event_id": event_id, "created_at": now}).scalar_one()
         payload = new_text_json(message_id, conversation.id, sender, body, client_id, now)
@@ -291,7 +292,8 @@ def sendable_conversation(user: User, conversation_id: int) -> SendTarget:
     """The conversation (id, kind, direct_key) if `user` may send in it: a current member,
     and in a direct conversation still a friend of the other person (the same rules as
     `readable_conversation`, in one query). Raises NotFound or Forbidden."""
-    row = db.session.execute(_SEND_TARGET, {"conversation_id": conversation_id, "user_id": user.id}).first()
+    row = db.session.connection().execute(_SEND_TARGET, {"conversation_id": conversation_id,
+                                                         "user_id": user.id}).first()
     if row is None:
         raise NotFound(_("This conversation does not exist, or you are not in it."))
     target = SendTarget(*row)
