@@ -1,6 +1,8 @@
 // The event stream client every page shares: EventSource with a cursor, and a long-polling
 // fallback for proxies that buffer or cut streams. The cursor (the last event id applied)
-// only grows, so no switch between the two ever loses or doubles an event.
+// only grows, so no switch between the two ever loses or doubles an event. While the server
+// cannot be reached (down behind a proxy that answers 502/503 at once, or offline), it asks
+// again after a growing, jittered wait (and never before a Retry-After), showing 'offline'.
 //
 //   const stream = new EventStream({ cursor, heartbeat, pollTimeout, forcePoll,
 //                                    onEvent(event), onEphemeral(type, data), onReset(), onStatus(mode) });
@@ -8,6 +10,13 @@
 
 const HELLO_WAIT_MS = 4000; // no `hello` this soon after connecting: the stream is buffered
 const SSE_RETRY_MS = 60000; // while polling, try the stream again this often
+// A 502/504 this long after asking ends a poll the server was holding, cut by a proxy's read
+// timeout: ask again at once. One sooner (a proxy with no server behind it answers in
+// milliseconds) is a failure to reach the server, and waits like any other.
+const CUT_AFTER_MS = 3000;
+const BACKOFF_FIRST_MS = 1000; // the first wait after a failure is 0.5-1 s, then each doubles...
+const BACKOFF_MAX_MS = 30000; // ...up to 15-30 s
+const RETRY_AFTER_MAX_MS = 300000; // a longer Retry-After is taken as 5 minutes
 
 export class EventStream {
   constructor(options) {
@@ -18,6 +27,8 @@ export class EventStream {
     this.handlers = options;
     this.source = null;
     this.polling = false;
+    this.pollRuns = 0; // a loop whose run is not the latest stops (polling stopped and started again)
+    this.backoff = new Backoff();
     this.timers = {};
   }
 
@@ -45,8 +56,10 @@ export class EventStream {
     const alive = () => this.arm('alive', this.heartbeatMs * 2, () => this.fallBack());
     source.addEventListener('hello', () => {
       greeted = true;
+      this.disarm('hello');
       alive();
       this.stopPolling();
+      this.backoff.reset();
       this.status('live');
     });
     source.addEventListener('ping', alive);
@@ -62,9 +75,19 @@ export class EventStream {
     }
     source.addEventListener('reset', () => { this.closeStream(); this.handlers.onReset(); });
     source.addEventListener('error', () => {
-      // The browser reconnects by itself (with Last-Event-ID); a 401 it cannot: find out.
-      if (source.readyState === EventSource.CLOSED) this.checkLogin().then(() => this.fallBack());
-      else this.status('offline');
+      if (source.readyState === EventSource.CLOSED) {
+        // An error status (a 401, a proxy's 502/503): the browser gives up. Log in, or poll.
+        this.closeStream();
+        this.checkLogin().then(() => this.fallBack(true));
+      } else if (greeted) {
+        // A live stream ended: the browser reconnects once by itself, with Last-Event-ID.
+        greeted = false;
+        this.status('offline');
+      } else {
+        // It could not (re)connect: the browser would retry every few seconds, never backing
+        // off, so poll instead (backing off) and try the stream again later.
+        this.fallBack(true);
+      }
     });
   }
 
@@ -74,8 +97,11 @@ export class EventStream {
     if (this.source) { this.source.close(); this.source = null; }
   }
 
-  fallBack() {
+  // Poll instead of streaming; `failed`: the stream could not reach the server, which counts
+  // as a failure when it was the page's only way of hearing it (not while polling already).
+  fallBack(failed = false) {
     this.closeStream();
+    if (failed && !this.polling) this.backoff.fail();
     this.startPolling();
     this.arm('retrySse', SSE_RETRY_MS, () => { if (this.polling && !this.forcePoll) this.openStream(); });
   }
@@ -84,8 +110,8 @@ export class EventStream {
   startPolling() {
     if (this.polling) return;
     this.polling = true;
-    this.status('polling');
-    this.pollLoop();
+    this.status(this.backoff.failures ? 'offline' : 'polling');
+    this.pollLoop(++this.pollRuns);
   }
 
   stopPolling() {
@@ -93,38 +119,41 @@ export class EventStream {
     this.disarm('retrySse');
   }
 
-  async pollLoop() {
-    let failures = 0;
-    while (this.polling) {
+  async pollLoop(run) {
+    while (this.polling && run === this.pollRuns) {
+      // After a failure, ask without waiting: the first answer tells that the server is back.
+      const timeout = this.backoff.failures ? 0 : this.pollTimeout;
+      const asked = Date.now();
       let response;
       try {
-        response = await fetch(`/events/poll?after=${this.cursor}&timeout=${this.pollTimeout}`,
+        response = await fetch(`/events/poll?after=${this.cursor}&timeout=${timeout}`,
           { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
       } catch (err) {
-        failures += 1; // offline or cut off: retry with the same cursor
-        this.status('offline');
-        await sleep(Math.min(1000 * failures, 5000));
+        await this.failed(null); // offline or cut off: retry with the same cursor
         continue;
       }
       if (response.status === 401) { window.location.assign(loginUrl()); return; }
       if (response.status === 409) { this.polling = false; this.handlers.onReset(); return; }
       if (!response.ok) {
-        // 502/504: a proxy gave up on an idle poll; ask again at once with the same cursor.
-        // 503: the server is overloaded; wait as long as its Retry-After (seconds) asks.
-        failures = [502, 503, 504].includes(response.status) ? 0 : failures + 1;
-        const retryAfter = Number(response.headers.get('Retry-After')) || 0;
-        if (retryAfter > 0) await sleep(Math.min(retryAfter, 60) * 1000);
-        else if (failures) await sleep(Math.min(1000 * failures, 5000));
+        const cut = [502, 504].includes(response.status) && Date.now() - asked >= CUT_AFTER_MS;
+        if (!cut || response.headers.has('Retry-After')) await this.failed(response);
         continue;
       }
-      failures = 0;
       const body = await response.json();
+      this.backoff.reset();
       if (this.polling) this.status('polling');
       for (const event of body.events) this.apply(event);
       for (const item of body.ephemeral || []) {
         if (this.handlers.onEphemeral) this.handlers.onEphemeral(item.type, item.data);
       }
     }
+  }
+
+  // The server could not be reached (`response`: its error answer, or null): say so, and wait.
+  async failed(response) {
+    const wait = this.backoff.fail(response);
+    this.status('offline');
+    await sleep(wait);
   }
 
   // -- helpers -----------------------------------------------------------------------------------
@@ -138,6 +167,30 @@ export class EventStream {
   arm(name, ms, fn) { this.disarm(name); this.timers[name] = window.setTimeout(fn, ms); }
 
   disarm(name) { if (this.timers[name]) { window.clearTimeout(this.timers[name]); delete this.timers[name]; } }
+}
+
+// Waits between failed attempts: doubling from BACKOFF_FIRST_MS to BACKOFF_MAX_MS, each spread
+// over its upper half so the tabs that lost the same server do not all come back in step, and
+// never shorter than the failed answer's Retry-After.
+class Backoff {
+  constructor() { this.failures = 0; }
+
+  reset() { this.failures = 0; }
+
+  // Count one more failure (`response`: the failed answer, if any); returns milliseconds to wait.
+  fail(response) {
+    this.failures += 1;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(this.failures - 1, 10));
+    return Math.max(ceiling / 2 + Math.random() * (ceiling / 2), retryAfterMs(response));
+  }
+}
+
+// A response's Retry-After (RFC 9110: seconds, or an HTTP date) in milliseconds; 0 without one.
+function retryAfterMs(response) {
+  const value = response ? (response.headers.get('Retry-After') || '').trim() : '';
+  if (!value) return 0;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return ms > 0 ? Math.min(ms, RETRY_AFTER_MAX_MS) : 0;
 }
 
 function sleep(ms) { return new Promise((resolve) => { window.setTimeout(resolve, ms); }); }

@@ -76,9 +76,9 @@ class Nginx:
 
     `server` is the body of the one server block (location blocks and the like); `http` goes
     into the http block before it. The access log records, for each request, the fields of
-    `ACCESS_FIELDS` separated by spaces."""
+    `ACCESS_FIELDS` separated by spaces (`msec`: when it ended, in seconds since the epoch)."""
 
-    ACCESS_FIELDS = ("method", "uri", "status", "request_time")
+    ACCESS_FIELDS = ("method", "uri", "status", "request_time", "msec")
 
     def __init__(self, directory: Path, server: str, http: str = ""):
         self.directory = directory
@@ -116,7 +116,7 @@ error_log {self.error_log} warn;
 events {{ worker_connections 512; }}
 http {{
     default_type application/octet-stream;
-    log_format fields '$request_method $uri $status $request_time';
+    log_format fields '$request_method $uri $status $request_time $msec';
     access_log {self.access_log} fields;
     client_body_temp_path {temp / 'client_body'};
     proxy_temp_path {temp / 'proxy'};
@@ -183,12 +183,12 @@ class ProxiedServer(Server):
         self.http.headers["Host"] = FRONT_HOST
         super()._wait_until_up()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
         """Quick shutdown (SIGQUIT): a graceful one would wait for streams whose clients have
         gone, which the production heartbeat notices only up to 15 s later."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)
-        super().stop()
+        super().halt()
 
     @property
     def upstream(self) -> str:

@@ -31,7 +31,12 @@ from tests.support.streams import EventStream, Person
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-START_TIMEOUT = 20  # seconds for gunicorn to answer /login
+# A server start waits for as long as the server lives and makes progress (uses CPU, reads its
+# code, writes output), so a slow start on a busy machine still succeeds; it fails once the
+# server exits, makes no progress for START_STALL seconds (hung, or listening elsewhere), or
+# passes START_TIMEOUT seconds in all, however busy the machine.
+START_TIMEOUT = 180
+START_STALL = 10
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Cheap password hashing, for the server as for the in-process app (FLASK_* settings).
 CHEAP_ARGON2 = {"FLASK_ARGON2_TIME_COST": "1", "FLASK_ARGON2_MEMORY_COST": "1024",
@@ -104,9 +109,59 @@ def kill_group(process: subprocess.Popen) -> None:
 
 
 def log_tail(log, path: Path) -> str:
-    """The last 5000 characters a server wrote to `log` (open on `path`), for failure messages."""
-    log.flush()
+    """The last 5000 characters a server wrote to `log` (a file object on `path`, open or
+    already closed), for failure messages."""
+    if not log.closed:
+        log.flush()
     return path.read_text(errors="replace")[-5000:]
+
+
+class StartError(RuntimeError):
+    """A server process did not come up: it exited, stopped making progress, or outlasted
+    START_TIMEOUT. The message says which, then gives the end of the server's own output."""
+
+
+def _progress(process: subprocess.Popen, output: Path) -> tuple[float, int, int]:
+    """What a starting server has done so far: (CPU seconds, bytes read, bytes of output) of
+    `process` and its children (a gunicorn master and its workers), from /proc."""
+    cpu, read = 0.0, 0
+    for pid in [process.pid, *worker_pids(process)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+            read += int(Path(f"/proc/{pid}/io").read_text().split()[1])  # rchar
+        except (OSError, IndexError, ValueError):
+            pass  # gone between the listing and the read, or /proc/<pid>/io not ours to read
+    return cpu, read, output.stat().st_size
+
+
+def wait_until_ready(process: subprocess.Popen, ready, log, output: Path, what: str, *,
+                     stall: float = START_STALL, ceiling: float = START_TIMEOUT) -> None:
+    """Wait until `ready()` (a quick probe: True once the server serves) returns True, for as
+    long as `process` (the started server, writing to the file object `log` on the path
+    `output`) lives and makes progress: each 50 ms of CPU, 64 KiB read or byte of output by
+    it or its children starts another `stall` seconds; `ceiling` seconds is the most it waits
+    in all. So a start on a busy machine waits as long as it needs, and a hung one fails fast.
+
+    Raises StartError naming `what` and the reason, followed by the end of the server's own
+    output; the caller still owns `process` (stop it)."""
+    started = last_progress = time.monotonic()
+    mark = _progress(process, output)
+    while True:
+        if process.poll() is not None:
+            raise StartError(f"{what} exited ({process.returncode}) before answering:\n{log_tail(log, output)}")
+        if ready():
+            return
+        now = time.monotonic()
+        cpu, read, written = _progress(process, output)
+        if cpu >= mark[0] + 0.05 or read >= mark[1] + 65536 or written > mark[2]:
+            mark, last_progress = (cpu, read, written), now
+        if now - last_progress > stall:
+            raise StartError(f"{what} did not answer, and made no progress for {stall:g} s "
+                             f"(alive {now - started:.0f} s):\n{log_tail(log, output)}")
+        if now - started > ceiling:
+            raise StartError(f"{what} did not answer within {ceiling:g} s:\n{log_tail(log, output)}")
+        time.sleep(0.05)
 
 
 class InProcessApp:
@@ -182,26 +237,31 @@ class Server(InProcessApp):
             db.session.remove()
         self.log_path = directory / "server.log"
         self._log = open(self.log_path, "wb")
-        self.process = start_gunicorn(self.env, self._log)
         self.http = httpx.Client(base_url=self.url, timeout=10)
+        try:
+            self.start()
+        except StartError:
+            self.stop()  # nothing of a failed start stays behind: process, log, engine
+            raise
+
+    def start(self) -> None:
+        """Start gunicorn (again, after `halt`: same port, database and log) and wait until it
+        answers /login. Raises StartError (with the server's output) if it exits, hangs, or
+        outlasts START_TIMEOUT; the process is then still this Server's to stop."""
+        self.process = start_gunicorn(self.env, self._log)
         self._wait_until_up()
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.process.returncode}):\n{self.log()}")
+        def answers() -> bool:
             try:
-                if self.http.get("/login", timeout=1).status_code == 200:
-                    return
+                return self.http.get("/login", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer /login within {START_TIMEOUT} s:\n{self.log()}")
+                return False
+
+        wait_until_ready(self.process, answers, self._log, self.log_path, f"gunicorn on port {self.port}")
 
     def log(self) -> str:
-        """The server's output so far (for failure messages)."""
+        """The server's output so far (for failure messages), also after `stop`."""
         return log_tail(self._log, self.log_path)
 
     def worker_pids(self) -> list[int]:
@@ -211,10 +271,15 @@ class Server(InProcessApp):
     def alive(self) -> bool:
         return self.process.poll() is None and bool(self.worker_pids())
 
-    def stop(self) -> None:
-        """terminate, then kill (the whole process group: master and worker)."""
-        self.http.close()
+    def halt(self) -> None:
+        """End gunicorn (terminate, then kill the whole process group: master and worker) as
+        a crash or a deploy would; `start` brings it back on the same port and database."""
         stop_group(self.process, 5)
+
+    def stop(self) -> None:
+        """`halt`, then release what this Server holds (its client, log and database engine)."""
+        self.http.close()
+        self.halt()
         self._log.close()
         with self.app.app_context():
             db.session.remove()
