@@ -26,8 +26,8 @@ from models import Message
 from realtime import EXTENSION_KEY, store
 from realtime.broker import LocalBroker
 from tests.support.apps import PG_URL, pg_conninfo
-from tests.support.servers import (CHEAP_ARGON2, REDIS_URL, START_TIMEOUT, InProcessApp, free_port, kill_group,
-                                   log_tail, require, server_env, start_gunicorn, stop_group, worker_pids)
+from tests.support.servers import (CHEAP_ARGON2, REDIS_URL, InProcessApp, free_port, kill_group, log_tail, require,
+                                   server_env, start_gunicorn, stop_group, wait_until_ready, worker_pids)
 from tests.support.streams import EventStream, Frame, Person
 
 API = "/api/v1"
@@ -123,19 +123,17 @@ class Node:
         self.workers = workers
 
     def wait_until_up(self) -> None:
-        """Wait until every worker answers (the master forks them all before any serves)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn {self.name} exited ({self.process.returncode}):\n{self.log()}")
+        """Wait until every worker answers (the master forks them all before any serves), as
+        long as the server makes progress (tests/support/servers.wait_until_ready). Raises
+        StartError with the server's own log."""
+        def answers() -> bool:
             try:
-                if (len(self.worker_pids()) == self.workers
-                        and httpx.get(self.url + "/login", timeout=1).status_code == 200):
-                    return
+                return (len(self.worker_pids()) == self.workers
+                        and httpx.get(self.url + "/login", timeout=1).status_code == 200)
             except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"gunicorn {self.name} did not answer within {START_TIMEOUT} s:\n{self.log()}")
+                return False
+
+        wait_until_ready(self.process, answers, self._log, self.log_path, f"gunicorn {self.name}")
 
     def log(self) -> str:
         """The server's output so far (for failure messages)."""
