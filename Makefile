@@ -5,13 +5,21 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: setup run test test-fast bench translations extract-messages clean
+.PHONY: setup setup-test run test test-fast bench translations extract-messages clean
 
+# `make run` installs only what the site needs (requirements.txt); the tests and the benchmark
+# add their tools (requirements-test.txt: pytest, Playwright, schemathesis, ...). Each stamp
+# is remade when its pinned file changes.
 setup: $(VENV)/.installed translations
+setup-test: $(VENV)/.installed-test translations
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	touch $@
 
 translations: $(VENV)/.installed
@@ -21,15 +29,15 @@ run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup
+test: setup-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Everything but Chromium, real server processes (gunicorn, nginx, Redis) and fuzzing.
-test-fast: setup
+test-fast: setup-test
 	$(BIN)/pytest -m "not browser and not process and not fuzz" $(PYTEST_ARGS)
 
 # The delivery benchmark (README "Benchmark"): rewrites the numbers in bench/RESULTS.md.
-bench: setup
+bench: setup-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Refresh the message catalogues after changing user-visible strings.

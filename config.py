@@ -27,7 +27,10 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Parley <noreply@localhost>"
-    MAIL_TIMEOUT = 10  # seconds
+    MAIL_TIMEOUT = 10  # seconds, for connecting and for each SMTP reply
+    # Mail leaves after the answer (core/outbox.py); a failed delivery is tried again.
+    MAIL_SEND_ATTEMPTS = 3  # tries in all
+    MAIL_RETRY_DELAY = 2.0  # seconds before the second try, doubled before each next one
 
     # Hosts that mails may link to; None accepts any Host header (development).
     TRUSTED_HOSTS: list[str] | None = None
@@ -129,7 +132,13 @@ class Config:
     }
 
 
-WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test"}
+# A key must take zxcvbn at least this many guesses (log10): 10^26 is about 2^86, beyond any
+# offline search of a signed cookie; a random token_hex(16) scores 28 or more, 'changeme' * 4
+# scores 3.
+SECRET_KEY_MIN_GUESSES_LOG10 = 26
+WEAK_KEY_ADVICE = ('set FLASK_SECRET_KEY to a random value of at least 32 characters, the same '
+                   'on every host, for example the output of '
+                   '`python3 -c "import secrets; print(secrets.token_hex(32))"`')
 
 
 class ConfigError(RuntimeError):
@@ -145,6 +154,25 @@ def _secret_key_file(instance_path: str) -> str:
             out.write(secrets.token_urlsafe(48))
     with open(path) as handle:
         return handle.read().strip()
+
+
+def check_secret_key(key) -> None:
+    """Accept `key` (a str, or bytes) as a production SECRET_KEY, or raise ConfigError saying
+    why not and how to make a good one: missing, under 32 characters, or guessable (too little
+    entropy by zxcvbn's estimate: repeats, sequences, keyboard runs, words)."""
+    if not key:
+        raise ConfigError(f"PRODUCTION is on but SECRET_KEY is not set: {WEAK_KEY_ADVICE}.")
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if len(key) < 32:
+        raise ConfigError(f"PRODUCTION is on but SECRET_KEY has only {len(key)} characters: "
+                          f"{WEAK_KEY_ADVICE}.")
+    from zxcvbn import zxcvbn  # only in production: it loads its word lists
+
+    # zxcvbn's cost grows with length; the first 100 characters tell a pattern well enough.
+    if zxcvbn(key[:100])["guesses_log10"] < SECRET_KEY_MIN_GUESSES_LOG10:
+        raise ConfigError("PRODUCTION is on but SECRET_KEY is easy to guess (repeated or common "
+                          f"text, too little randomness): {WEAK_KEY_ADVICE}.")
 
 
 def configure(app, overrides: dict | None = None) -> None:
@@ -167,11 +195,7 @@ def configure(app, overrides: dict | None = None) -> None:
 
     key = app.config.get("SECRET_KEY")
     if app.config["PRODUCTION"]:
-        if not key or len(key) < 32 or key.lower() in WEAK_KEYS:
-            raise ConfigError(
-                "PRODUCTION is on but SECRET_KEY is missing or weak: set FLASK_SECRET_KEY to a "
-                "random value of at least 32 characters, the same on every host."
-            )
+        check_secret_key(key)
         app.config["SESSION_COOKIE_SECURE"] = True
     elif not key:
         app.config["SECRET_KEY"] = _secret_key_file(app.instance_path)

@@ -15,6 +15,7 @@ keepalive = 5
 accesslog = os.environ.get("PARLEY_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("PARLEY_LOG_LEVEL", "info")
+_EXIT_MAIL_FLUSH = 5  # seconds a stopping worker waits for the mail it queued (within graceful_timeout)
 
 
 def on_starting(server) -> None:
@@ -36,3 +37,18 @@ def post_worker_init(worker) -> None:
     from realtime import EXTENSION_KEY
 
     worker.wsgi.extensions[EXTENSION_KEY].start()
+
+
+def worker_exit(server, worker) -> None:
+    """Before a worker process ends (a deploy, a restart, a stop), give the mail it queued
+    (core/outbox.py) `_EXIT_MAIL_FLUSH` seconds to leave; best effort: what is left is logged."""
+    # Imported here, not at the top: this file is read by the master, before gevent patches
+    # the worker's threading, and the app has imported the module by now anyway.
+    from core import outbox
+
+    queued = outbox.pending()
+    if not queued:
+        return
+    server.log.info("Worker %s: sending %d queued mail(s) before exiting", worker.pid, queued)
+    if not outbox.flush(_EXIT_MAIL_FLUSH):
+        server.log.warning("Worker %s exits with %d mail(s) unsent", worker.pid, outbox.pending())

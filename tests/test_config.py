@@ -1,5 +1,6 @@
 """Settings: the generated secret key, production checks, environment overrides, databases, hosts."""
 import os
+import secrets
 import stat
 
 import pytest
@@ -12,7 +13,7 @@ from tests.support.apps import make_app
 from tests.support.factories import create_user
 from tests.support.login import csrf_from
 
-STRONG_KEY = "k3y-" + "x7Qp2v9LmZ" * 4
+STRONG_KEY = "5f0c9e2ab7d14c38a61e9b0f7d2c4a85e3b96f1d08a7c2e45b9d3f6a1c8e0b72"  # token_hex(32)
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +94,20 @@ def test_production_without_secret_key_refuses_to_start(build, instance):
 def test_production_with_weak_secret_key_refuses_to_start(build, key):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         build({"PRODUCTION": True, "SECRET_KEY": key})
+
+
+@pytest.mark.parametrize("key", ["a" * 32, "changeme" * 4, "0123456789" * 4, "ab" * 16,
+                                 "qwertyuiopasdfghjklzxcvbnm123456"])
+def test_production_refuses_a_long_but_guessable_secret_key(build, key):
+    with pytest.raises(ConfigError, match="easy to guess") as refused:
+        build({"PRODUCTION": True, "SECRET_KEY": key})
+    # The message says how to make a good key.
+    assert "secrets.token_hex(32)" in str(refused.value)
+
+
+def test_production_accepts_a_random_secret_key(build):
+    key = secrets.token_hex(32)
+    assert build({"PRODUCTION": True, "SECRET_KEY": key}).config["SECRET_KEY"] == key
 
 
 def test_production_from_the_environment_is_checked_too(build, monkeypatch):

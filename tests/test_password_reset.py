@@ -1,15 +1,21 @@
 """Forgotten passwords: asking for a code by mail and setting a new password with it."""
 import html
+import logging
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core.timeutil import utcnow
 from extensions import db
 from models import EmailCode, UserSession
-from tests.support.factories import PASSWORD, create_user
-from tests.support.login import AuthActions, post_form
+from tests.support.factories import PASSWORD, create_user, make_user
+from tests.support.login import AuthActions, csrf_from, post_form
+from tests.support.mail import app_mailing_to, settle, smtp_server
+from tests.support.servers import Server, free_port
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -65,6 +71,91 @@ def test_forgot_pages_look_the_same_for_known_and_unknown_addresses(app, user, m
 
     assert pages["alice@example.com"] == pages["nobody@example.com"]
     assert "If an account uses ADDRESS, we sent it a 6-digit code." in pages["alice@example.com"]
+
+
+def _answer_shape(response, address: str) -> tuple:
+    return (response.status_code, sorted(response.headers.keys()),
+            response.headers.get("Location", "").replace(address, "ADDRESS"),
+            response.get_data(as_text=True).replace(address, "ADDRESS"))
+
+
+def test_forgot_answers_before_the_mail_leaves_and_alike_for_unknown_addresses(database, tmp_path):
+    with smtp_server(hold=True) as smtp, app_mailing_to(smtp, database, tmp_path) as app:
+        create_user(app)  # alice; smtp answers no DATA until release()
+        known_client, unknown_client = app.test_client(), app.test_client()
+        known = forgot(known_client, "alice@example.com")
+        assert smtp.messages == [], "the answer waited until the mail was delivered"
+        smtp.wait_until_held(1)  # alice's mail is at the server, unanswered
+
+        unknown = forgot(unknown_client, "nobody@example.com")
+
+        assert _answer_shape(known, "alice@example.com") == _answer_shape(unknown, "nobody@example.com")
+        pages = [_page_shape(c.get(r.headers["Location"]).get_data(as_text=True), a)
+                 for c, r, a in ((known_client, known, "alice@example.com"),
+                                 (unknown_client, unknown, "nobody@example.com"))]
+        assert pages[0] == pages[1]
+        smtp.release()
+        [mail] = smtp.wait_for("alice@example.com")
+        assert mail.subject.startswith("Your Parley code")
+        assert smtp.to("nobody@example.com") == []
+
+
+def test_forgot_answers_alike_while_the_mail_server_is_down_and_logs_why(database, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="parley.mail")
+    nothing_listens = SimpleNamespace(port=free_port())
+    with app_mailing_to(nothing_listens, database, tmp_path, MAIL_SEND_ATTEMPTS=2,
+                        MAIL_RETRY_DELAY=0.01) as app:
+        create_user(app)
+        client = app.test_client()
+
+        response = forgot(client)
+
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "If an account uses alice@example.com, we sent it a 6-digit code." in page
+        assert "No mail after a few minutes? Check your spam folder" in page  # how to ask again
+    settle()
+    tries = [r for r in caplog.records if r.name == "parley.mail"]
+    assert [r.levelname for r in tries] == ["WARNING", "ERROR"]
+    assert "mail to alice@example.com failed (try 2 of 2)" in tries[-1].getMessage()
+
+
+def test_reset_mail_arrives_after_the_mail_server_asked_to_try_again(database, tmp_path):
+    with (smtp_server(fail_first=1) as smtp,  # "451 try again later" once
+          app_mailing_to(smtp, database, tmp_path, MAIL_RETRY_DELAY=0.01) as app):
+        create_user(app)
+
+        assert forgot(app.test_client()).status_code == 302
+
+        [mail] = smtp.wait_for("alice@example.com")
+        assert re.search(r"^\s+\d{6}\s*$", mail.body, re.M)
+
+
+@pytest.mark.process
+def test_a_stopping_server_first_sends_the_mail_it_queued(tmp_path):
+    with smtp_server(hold=True) as smtp:
+        server = Server(tmp_path, {"FLASK_MAIL_SERVER": "127.0.0.1", "FLASK_MAIL_PORT": str(smtp.port)})
+        try:
+            make_user(server.app, "alice")
+            page = server.http.get("/password/forgot").text
+            response = server.http.post("/password/forgot", data={"email": "alice@example.com",
+                                                                  "csrf_token": csrf_from(page)})
+            assert response.status_code == 302
+            smtp.wait_until_held(1)
+            server.http.close()  # no idle keep-alive connection for the worker to wait on
+
+            server.process.terminate()  # gunicorn's graceful stop (SIGTERM), as a deploy does
+            deadline = time.monotonic() + 15
+            while "sending 1 queued mail(s) before exiting" not in server.log():
+                assert time.monotonic() < deadline, f"the worker did not wait for its mail:\n{server.log()}"
+                time.sleep(0.05)
+            smtp.release()
+
+            assert server.process.wait(15) == 0
+            [mail] = smtp.wait_for("alice@example.com")
+            assert mail.subject.startswith("Your Parley code")
+        finally:
+            server.stop()
 
 
 def test_only_an_existing_account_gets_a_reset_mail(client, user, mailbox):

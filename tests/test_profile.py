@@ -10,6 +10,7 @@ from models import User
 from realtime.eventlog import events_for_user
 from tests.support.factories import PASSWORD, create_user, make_friends, make_group, make_users
 from tests.support.login import AuthActions, is_logged_in, login_client
+from tests.support.mail import app_mailing_to, smtp_server
 from tests.support.pages import field_error, post_profile
 
 NEW_PASSWORD = "purple elephant juggling teacups"
@@ -104,6 +105,21 @@ def test_email_changes_after_confirming_the_mailed_code(app, client, alice, mail
     assert response.status_code == 302
     assert stored(app, alice, "email") == "alice.new@example.org"
     assert "alice.new@example.org" in client.get("/profile").get_data(as_text=True)
+
+
+def test_email_change_code_is_sent_after_the_answer(database, tmp_path):
+    with smtp_server(hold=True) as smtp, app_mailing_to(smtp, database, tmp_path) as app:
+        create_user(app)  # alice; smtp answers no DATA until release()
+        client = login_client(app)
+
+        response = send_code(client, "alice.new@example.org")
+
+        assert response.status_code == 200
+        assert smtp.messages == [], "the answer waited until the mail was delivered"
+        assert "We sent a 6-digit code to alice.new@example.org" in response.get_data(as_text=True)
+        smtp.wait_until_held(1)
+        smtp.release()
+        assert confirm(client, "alice.new@example.org", smtp.code_for("alice.new@example.org")).status_code == 302
 
 
 def test_wrong_email_code_leaves_address_unchanged(app, client, alice, mailbox):

@@ -11,6 +11,7 @@ from extensions import db
 from models import EmailCode, User
 from tests.support.factories import create_user
 from tests.support.login import post_form
+from tests.support.mail import app_mailing_to, smtp_server
 
 GOOD = {
     "username": "bob",
@@ -242,6 +243,22 @@ def test_codes_are_stored_hashed(app, client, mailbox):
 def _page_shape(page: str, address: str) -> str:
     page = page.replace(address, "ADDRESS")
     return re.sub(r'(name="csrf[-_]token"[^>]*?(?:value|content)=")[^"]+', r"\1TOKEN", page)
+
+
+def test_send_code_answers_before_the_mail_leaves_for_taken_and_free_addresses(database, tmp_path):
+    with smtp_server(hold=True) as smtp, app_mailing_to(smtp, database, tmp_path) as app:
+        create_user(app, "alice")  # smtp answers no DATA until release()
+
+        taken = send_code(app.test_client(), "alice@example.com")
+        free = send_code(app.test_client(), "free@example.com")
+
+        assert smtp.messages == [], "the answer waited until the mail was delivered"
+        assert _page_shape(text(taken), "alice@example.com") == _page_shape(text(free), "free@example.com")
+        assert "We sent a 6-digit code to free@example.com" in text(free)
+        smtp.wait_until_held(1)  # one mail at a time leaves the outbox
+        smtp.release()
+        assert smtp.wait_for("alice@example.com")[0].subject == "Someone tried to register with your address"
+        assert smtp.code_for("free@example.com")
 
 
 def test_send_code_for_a_taken_address_answers_like_for_a_free_one(app, client, mailbox):

@@ -68,8 +68,8 @@ def send_register_code(email: str) -> None:
 
     The outcome looks the same whether or not the address is taken: when it is, the owner gets
     a notice instead of a code (and a code that nobody can read is stored, so the resend limit
-    behaves identically). Raises DomainError for a malformed address, TooManyRequests within
-    the resend interval, MailUnavailable when mail cannot be sent.
+    behaves identically); either mail leaves after the answer (core.mail.send_mail). Raises
+    DomainError for a malformed address, TooManyRequests within the resend interval.
     """
     email = clean_email(email)
     code = codes.issue_code(email, "register")
@@ -173,7 +173,8 @@ def send_reset_code(email: str) -> None:
     """Mail a password-reset code to `email` if an active account uses it.
 
     Answers the same either way (a code row is stored regardless, so the resend limit looks
-    the same). Raises DomainError for a malformed address, TooManyRequests, MailUnavailable.
+    the same); the mail leaves after the answer. Raises DomainError for a malformed address,
+    TooManyRequests.
     """
     email = clean_email(email)
     code = codes.issue_code(email, "reset")

@@ -68,7 +68,8 @@ def send_email_change_code(user: User, new_email: str) -> str:
     """Mail a code to `new_email` to confirm it as `user`'s address; return it normalised.
 
     If another account uses the address, its owner is told instead and no code goes out, so
-    the answer reveals nothing. Raises DomainError(field email), TooManyRequests, MailUnavailable.
+    the answer reveals nothing; either mail leaves after the answer (core.mail.send_mail).
+    Raises DomainError(field email), TooManyRequests.
     """
     new_email = clean_email(new_email)
     if new_email == user.email:
