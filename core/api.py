@@ -6,6 +6,7 @@ Each area keeps its API beside its pages (`blueprints/<area>/api.py`, schemas in
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from core.input import InputParser
 from core.schemas import ErrorSchema
 
 URL_PREFIX = "/api/v1"
@@ -14,7 +15,10 @@ URL_PREFIX = "/api/v1"
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint of one area's JSON API: under /api/v1, named `api_<area>`
     (its endpoints are `api_<area>.<view>`), `description` naming its tag in the document.
-    Every view it registers is for logged-in people only."""
+    Every view it registers is for logged-in people only. Its arguments are read by
+    core/input.py's InputParser: JSON bodies under that module's rules."""
+
+    ARGUMENTS_PARSER = InputParser()
 
     def __init__(self, name: str, import_name: str, *, description: str, **kwargs):
         super().__init__(name, import_name, url_prefix=URL_PREFIX, description=description, **kwargs)

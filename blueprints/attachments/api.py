@@ -1,5 +1,4 @@
 """/api/v1 attachments and recall: send an image or file as a message; take a message back."""
-from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -10,10 +9,11 @@ from blueprints.chat.limits import send_limit
 from blueprints.chat.payloads import message_jsons
 from blueprints.chat.schemas import MessageSchema
 from core.api import ApiBlueprint, me
+from core.input import InputParser
 from core.views import upload_limit
 
 
-class MultipartParser(FlaskParser):
+class MultipartParser(InputParser):
     """Reads a multipart/form-data body's file parts and text parts together, so one schema
     (documented as one multipart requestBody) describes the whole upload."""
 

@@ -45,8 +45,9 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     """Send `upload` (a seekable binary file) as a message of kind image or file.
 
     The type is sniffed from the bytes (libmagic), never taken from `filename` or the
-    browser. A PNG, JPEG, GIF or WebP that Pillow decodes within the pixel limit becomes an
-    image: re-encoded without metadata, with a thumbnail. Anything else, including an image
+    browser. A PNG, JPEG, GIF or WebP that Pillow decodes within the pixel limit (every frame
+    of an animation counted: storage.images.animation_pixels) becomes an image: re-encoded
+    without metadata, with a thumbnail. Anything else, including an image
     that fails those checks, is a file, served only as a download. `caption` is optional
     text (up to 5,000 characters). Limits (bytes): IMAGE_MAX_BYTES, FILE_MAX_BYTES and the
     sender's UPLOAD_QUOTA_BYTES.

@@ -1,5 +1,5 @@
 """The chat page: conversations on the left, the open conversation on the right."""
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,6 +8,7 @@ from blueprints.chat.conversations import list_conversations, total_unread
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.rendering import picker_emoji
 from blueprints.groups.services import members
+from core.input import id_arg
 from realtime.eventlog import last_event_id
 
 PAGE_MESSAGES = 50
@@ -62,8 +63,9 @@ def index():
 @bp.route("/chat/<int:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
-    """The chat page with one conversation open; `?message=<id>` opens it at that message."""
-    return _page(conversation_id, request.args.get("message", type=int))
+    """The chat page with one conversation open; `?message=<id>` opens it at that message
+    (400 when it is not an id)."""
+    return _page(conversation_id, id_arg("message"))
 
 
 def unread_total() -> dict:

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from blueprints.chat.services import BODY_MAX, UUID_RE
 from core.routing import ID_MAX
-from core.schemas import ID_RANGE, NOT_BLANK, Text, UserSchema
+from core.schemas import ID_RANGE, NOT_BLANK, Text, UserSchema, WholeNumber
 
 # A client id is a UUID, or empty (none). `(?![\s\S])` is the end of the text: `$` would also
 # match before a final newline in Python, which the service's fullmatch refuses.
@@ -47,8 +47,8 @@ class MessageCreateSchema(Schema):
 
 
 class HistoryQuerySchema(Schema):
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    before = WholeNumber(in_text=True, load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    limit = WholeNumber(in_text=True, load_default=50, validate=validate.Range(min=1, max=100))
 
 
 class MessagePageSchema(Schema):
@@ -60,7 +60,7 @@ class MessagePageSchema(Schema):
 
 
 class ReadSchema(Schema):
-    message_id = fields.Integer(required=True, validate=ID_RANGE)
+    message_id = WholeNumber(required=True, validate=ID_RANGE)
 
 
 class ReadStateSchema(Schema):

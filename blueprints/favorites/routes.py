@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.favorites import bp, services
+from core.input import int_arg
 from core.views import safe_next
 
 TABS = ("all", "text", "image", "file")
@@ -13,14 +14,14 @@ TABS = ("all", "text", "image", "file")
 @login_required
 def index():
     """Favorites newest first; `type` (all, text, image, file), `q` (text and file names),
-    `page` from 1."""
+    `page` from 1 (400 for anything but a whole number from 1 to core.input.PAGE_MAX)."""
     kind = request.args.get("type", "all")
     q = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int) or 1
+    page = int_arg("page", 1)
     per_page = current_app.config["FAVORITES_PER_PAGE"]
-    favorites, total = services.list_favorites(current_user, kind, q, max(1, page), per_page)
+    favorites, total = services.list_favorites(current_user, kind, q, page, per_page)
     return render_template("favorites/index.html", favorites=list(zip(services.favorite_jsons(current_user, favorites), favorites)),
-                           total=total, page=max(1, page), per_page=per_page, kind=kind, q=q, tabs=TABS)
+                           total=total, page=page, per_page=per_page, kind=kind, q=q, tabs=TABS)
 
 
 @bp.route("/favorites/<int:favorite_id>/remove", methods=["POST"])

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from blueprints.chat.schemas import AttachmentSchema
 from core.routing import ID_MAX
-from core.schemas import PageSchema, Text, UserSchema
+from core.schemas import PAGE_RANGE, PageSchema, Text, UserSchema, WholeNumber
 
 
 class FavoriteSchema(Schema):
@@ -26,13 +26,13 @@ class FavoriteSchema(Schema):
 
 
 class FavoriteCreateSchema(Schema):
-    message_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    message_id = WholeNumber(required=True, validate=validate.Range(min=1, max=ID_MAX))
 
 
 class FavoriteQuerySchema(Schema):
     type = fields.String(load_default="all", validate=validate.OneOf(["all", "text", "image", "file"]))
     q = Text(load_default="", validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = WholeNumber(in_text=True, load_default=1, validate=PAGE_RANGE)
 
 
 class FavoritePageSchema(PageSchema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from blueprints.friends.services import REASON_MAX
-from core.schemas import NOT_BLANK, PageSchema, Text, UserSchema, stripped_text
+from core.schemas import NOT_BLANK, PAGE_RANGE, PageSchema, Text, UserSchema, WholeNumber, stripped_text
 
 
 class SearchResultSchema(Schema):
@@ -43,8 +43,8 @@ class FriendRequestResultSchema(Schema):
 
 class FriendRequestListQuerySchema(Schema):
     direction = fields.String(load_default="received", validate=validate.OneOf(["received", "sent"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = WholeNumber(in_text=True, load_default=1, validate=PAGE_RANGE)
+    per_page = WholeNumber(in_text=True, load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class FriendRequestPageSchema(PageSchema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from blueprints.groups.services import NAME_MAX
-from core.schemas import ID_RANGE, Text, UserSchema, stripped_text
+from core.schemas import ID_RANGE, Flag, Text, UserSchema, WholeNumber, stripped_text
 
 
 class GroupSchema(Schema):
@@ -31,7 +31,7 @@ class GroupDetailSchema(GroupSchema):
 
 class GroupCreateSchema(Schema):
     name = Text(required=True, validate=validate.Length(max=200), pattern=stripped_text(1, NAME_MAX))
-    member_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
+    member_ids = fields.List(WholeNumber(validate=ID_RANGE), load_default=list,
                              validate=validate.Length(max=1000))
 
 
@@ -40,7 +40,7 @@ class GroupUpdateSchema(Schema):
 
 
 class MembersAddSchema(Schema):
-    user_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), required=True,
+    user_ids = fields.List(WholeNumber(validate=ID_RANGE), required=True,
                            validate=validate.Length(min=1, max=1000))
 
 
@@ -49,7 +49,7 @@ class InviteSchema(Schema):
 
 
 class InviteUpdateSchema(Schema):
-    enabled = fields.Boolean(required=True, metadata={"description": "true creates or resets the link, false turns it off"})
+    enabled = Flag(required=True, metadata={"description": "true creates or resets the link, false turns it off"})
 
 
 class JoinSchema(Schema):

@@ -1,25 +1,21 @@
 """The notifications page: two lists, received and sent friend requests, newest first."""
-from flask import abort, render_template, request
+from flask import render_template
 from flask_login import current_user, login_required
 
 from blueprints.friends import services
 from blueprints.notifications import bp
+from core.input import int_arg
 
 PER_PAGE = 20
-
-
-def _page(name: str) -> int:
-    try:
-        return max(1, int(request.args.get(name, 1)))
-    except ValueError:
-        abort(400, "The page number must be a whole number.")
 
 
 @bp.route("/notifications")
 @login_required
 def index():
-    """Received requests (with Accept and Reject while pending) and sent requests."""
-    received_page, sent_page = _page("received_page"), _page("sent_page")
+    """Received requests (with Accept and Reject while pending) and sent requests, in pages:
+    `received_page` and `sent_page` from 1 (400 for anything but a whole number up to
+    core.input.PAGE_MAX)."""
+    received_page, sent_page = int_arg("received_page", 1), int_arg("sent_page", 1)
     received, received_total = services.list_requests(current_user, "received", received_page, PER_PAGE)
     sent, sent_total = services.list_requests(current_user, "sent", sent_page, PER_PAGE)
     return render_template(
