@@ -9,7 +9,10 @@ ID_MAX = 2**31 - 1
 
 class IdConverter(IntegerConverter):
     """`<int:...>` bounded to the id range by default, so a number no row can have matches no
-    route (404) and the OpenAPI document states the bound (`maximum`)."""
+    route (404) and the OpenAPI document states the bound (`maximum`). Only ASCII digits:
+    Werkzeug's `\\d` would also take other scripts' digits ("/chat/١" as conversation 1)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -37,11 +37,13 @@ def render_form(template: str, form: FlaskForm, exc: DomainError | None = None, 
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Return `target` when it is a path on this site (no scheme, no host), else `default`."""
+    """Return `target` when it is a path on this site (no scheme, no host, no control
+    characters such as a line break, which would end a Location header), else `default`."""
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):
         return default
     return target
 

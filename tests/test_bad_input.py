@@ -175,3 +175,19 @@ def test_bad_input_is_refused_with_a_message_and_nothing_stored(world, send, sta
         message = " ".join(reasons(response.get_json()["errors"][field]))
     assert words.lower() in message.lower(), message[:2000]
     assert stored(world.app) == before
+
+
+def test_a_line_break_in_next_is_not_followed_and_not_a_500(world):
+    client = world.app.test_client()
+    response = client.post("/login?next=/chat%0d%0aSet-Cookie:%20x=1",
+                           data={"login": "alice", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert "\n" not in response.headers["Location"] and "Set-Cookie" not in response.headers["Location"]
+    assert "x=1" not in response.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("digits", ["\u0661", "\uff11", "1\u0660"])  # Arabic-Indic and fullwidth digits
+def test_ids_in_paths_are_ascii_digits_only(world, digits):
+    assert get_page(world, f"/chat/{digits}").status_code == 404
+    client, headers = world.browser
+    assert client.get(f"{API}/conversations/{digits}/messages", headers=headers).status_code == 404
