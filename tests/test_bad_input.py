@@ -191,3 +191,12 @@ def test_ids_in_paths_are_ascii_digits_only(world, digits):
     assert get_page(world, f"/chat/{digits}").status_code == 404
     client, headers = world.browser
     assert client.get(f"{API}/conversations/{digits}/messages", headers=headers).status_code == 404
+
+
+def test_a_nul_in_the_browsers_user_agent_still_logs_in(world):
+    # gunicorn refuses such a header; behind another server it reaches the session row.
+    client = world.app.test_client()
+    response = client.post("/login", data={"login": "alice", "password": PASSWORD, "csrf_token": csrf_token(client)},
+                           headers={"User-Agent": "Mozilla/5.0\x00evil"})
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200  # logged in: the page, not the login form

@@ -46,7 +46,8 @@ def start_session(user: User, remember: bool, user_agent: str, ip_address: str) 
         UserSession(
             user=user,
             token_hash=_sha256(raw),
-            user_agent=user_agent[:512],
+            # As the browser said it, less control characters (PostgreSQL refuses a NUL).
+            user_agent="".join(c for c in user_agent[:512] if c.isprintable()),
             ip_address=ip_address[:64],
             created_at=now,
             last_seen_at=now,
