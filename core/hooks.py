@@ -38,7 +38,7 @@ A commit, in order (realtime/eventlog.py; see docs/delivery.md):
   1. In its transaction a service records events (`send_event_on_commit`) and control
      messages (`send_control_on_commit`, e.g. "close the streams of this revoked session").
   2. before_commit: the events take gapless ids from the event counter and are written
-     (the send path takes its id earlier, `take_event_id`, and writes its event itself).
+     (the send path takes its ids earlier, `take_event_ids`, and writes its events itself).
   3. COMMIT. A rollback, or closing the session, drops what was recorded instead.
   4. after_commit, the steps installed here, in this order, after every commit:
      a. forget_committed (auth/cache.py): this worker's credential cache forgets the

@@ -22,7 +22,7 @@ from models import Event, EventCounter, EventRecipient, Membership
 from realtime.events import NewEvent
 
 _PENDING = "parley.pending_events"
-_WRITTEN = "parley.written_events"  # inserted already, with ids from take_event_id
+_WRITTEN = "parley.written_events"  # inserted already, with ids from take_event_ids
 _COMMITTED = "parley.committed_events"
 _CONTROL = "parley.control_messages"
 AfterCommitStep = Callable[[list["PendingEvent"], list[dict]], None]
@@ -85,31 +85,36 @@ def _take_ids(session: Session, count: int) -> int:
     return session.connection().execute(_TAKE_IDS, {"count": count}).scalar_one() - count + 1
 
 
-def take_event_id() -> int:
-    """Take the next event id from the counter now, for a row that must carry it in its own
-    INSERT (the send path: the message row names its message.created event, and the event
-    names the message, so the one is written with the other's id in hand instead of
-    stamped by a second UPDATE). Pass the id to `write_event` before the transaction ends.
+def take_event_ids(count: int = 1) -> int:
+    """Take `count` consecutive event ids from the counter now and return the first, for
+    rows that must carry their event's id in their own INSERT (the send path: a message row
+    names its message.created event, and the event names the message, so the one is written
+    with the other's id in hand instead of stamped by a second UPDATE). Pass each id to
+    `write_events` before the transaction ends.
 
     The counter's row stays locked until COMMIT or ROLLBACK, exactly as with ids assigned
-    at commit (docs/delivery.md, "Ids"): ids stay gapless and in commit order. Take it as
-    late as the transaction allows, since every other event writer waits for it from here.
+    at commit (docs/delivery.md, "Ids"): ids stay gapless and in commit order. Take them as
+    late as the transaction allows, since every other event writer waits from here on.
     """
-    return _take_ids(db.session(), 1)
+    return _take_ids(db.session(), count)
 
 
-def write_event(event_id: int, event: NewEvent, created_at: datetime | None = None) -> PendingEvent:
-    """Insert `event` now with `event_id` (from `take_event_id` in this transaction); it is
-    published after COMMIT like any recorded event, and vanishes on rollback. The audience
-    rules are `send_event_on_commit`'s; ValueError without a conversation or user ids."""
-    if event.conversation_id is None and not event.user_ids:
-        raise ValueError("an event needs a conversation or user ids")
-    written = PendingEvent(event.type, event.data, event.conversation_id, tuple(dict.fromkeys(event.user_ids)),
-                           created_at or utcnow(), event_id)
+def write_events(written: list[tuple[int, NewEvent]], created_at: datetime | None = None) -> list[PendingEvent]:
+    """Insert each `(event_id, event)` of `written` now (ids from `take_event_ids` in this
+    transaction), in one statement; they are published after COMMIT like any recorded
+    event, and vanish on rollback. The audience rules are `send_event_on_commit`'s;
+    ValueError for an event without a conversation or user ids."""
+    created_at = created_at or utcnow()
+    items = []
+    for event_id, event in written:
+        if event.conversation_id is None and not event.user_ids:
+            raise ValueError("an event needs a conversation or user ids")
+        items.append(PendingEvent(event.type, event.data, event.conversation_id,
+                                  tuple(dict.fromkeys(event.user_ids)), created_at, event_id))
     session = db.session()
-    _insert(session, [written])
-    session.info.setdefault(_WRITTEN, []).append(written)
-    return written
+    _insert(session, items)
+    session.info.setdefault(_WRITTEN, []).extend(items)
+    return items
 
 
 def _insert(session: Session, items: list[PendingEvent]) -> None:
@@ -129,6 +134,11 @@ def send_control_on_commit(message: dict) -> None:
     """Publish `message` (a control message built by realtime.events: `revoke`, `disable`)
     to every worker once the current transaction commits; dropped if it rolls back."""
     _transaction_info().setdefault(_CONTROL, []).append(message)
+
+
+def pending_control(session: Session) -> list[dict]:
+    """The control messages recorded so far in `session`'s transaction (read-only)."""
+    return list(session.info.get(_CONTROL, ()))
 
 
 def install_commit_listeners(after_commit: Sequence[AfterCommitStep]) -> None:

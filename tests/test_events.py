@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Event, User
-from realtime.eventlog import events_for_user, last_event_id, send_event_on_commit, take_event_id, write_event
+from realtime.eventlog import events_for_user, last_event_id, send_event_on_commit, take_event_ids, write_events
 from realtime.events import NewEvent
 from tests.support.events import events_seen
 from tests.support.factories import (add_to_group, invite_code, join_group, make_friends, make_group,
@@ -332,7 +332,7 @@ def test_concurrent_writers_get_gapless_ids_in_commit_order(app, trio):
                     if i % 3 != 1:
                         send_event_on_commit(event)
                     if i % 3 != 0:
-                        write_event(take_event_id(), event)
+                        write_events([(take_event_ids(), event)])
                     if (n * TRANSACTIONS + i) % 5 == 0:  # 20% rolled back
                         db.session.rollback()
                     else:

@@ -1,7 +1,5 @@
 """A message as JSON (what events, pages and the API carry), its one-line preview, and which
 messages the viewer has favorited."""
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,11 +19,13 @@ def message_json(message: Message, sender: User | None) -> dict:
                  message.client_id, message.created_at)
 
 
-def new_text_json(message_id: int, conversation_id: int, sender: User, body: str, client_id: str | None,
-                  created_at: datetime) -> dict:
-    """`message_json` of a text message just inserted (the send path builds it from what it
-    inserted, with no ORM object)."""
-    return _json(message_id, conversation_id, "text", sender, body, None, False, client_id, created_at)
+def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id: str | None) -> dict:
+    """`message_json` of a text message about to be stored, from `sender_brief` (a
+    `user_brief`): built before the write, so the writer only fills in "id" and "created_at"
+    (None until then; blueprints/chat/sending.py)."""
+    return {"id": None, "conversation_id": conversation_id, "kind": "text", "sender": sender_brief,
+            "body": body, "html": str(render_message(body)), "attachment": None, "recalled": False,
+            "client_id": client_id, "created_at": None}
 
 
 def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at) -> dict:

@@ -2,17 +2,17 @@
 recall it, read history by cursor, move the read position. The conversation list lives in
 `conversations`, a message's JSON in `payloads`."""
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.chat.payloads import message_json, message_jsons, new_text_json
+from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -20,7 +20,7 @@ from core.timeutil import utcnow
 from extensions import db
 from models import Conversation, Membership, Message, User
 from realtime import events, publish_ephemeral
-from realtime.eventlog import send_event_on_commit, take_event_id, write_event
+from realtime.eventlog import send_event_on_commit
 
 BODY_MAX = 5000
 HISTORY_MAX = 100
@@ -62,12 +62,6 @@ def peer_of(conversation: Conversation, user_id: int) -> User | None:
     return db.session.get(User, high if low == user_id else low)
 
 
-def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
-    """The message `sender_id` already sent with `client_id`, if any."""
-    return db.session.scalar(select(Message).where(Message.sender_id == sender_id,
-                                                   Message.client_id == client_id))
-
-
 def within_stays(stays: list[Membership], event_id: int | None) -> bool:
     """True when event `event_id` falls inside one of `stays` (the Python twin of the SQL
     `visible_in`)."""
@@ -96,22 +90,6 @@ def clean_client_id(client_id: str | None) -> str | None:
     return client_id.lower()
 
 
-@dataclass
-class Sent:
-    """The outcome of a send: whether this call stored the message (False: a retried client
-    id found the stored one) and the message as delivered (its `message_json`)."""
-
-    created: bool
-    message: dict
-
-
-def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
-    """The send `sender_id` already stored with `client_id`, as a Sent with created False,
-    or None (always None without a client id)."""
-    existing = sent_with_client_id(sender_id, client_id) if client_id else None
-    return Sent(False, message_jsons([existing])[0]) if existing is not None else None
-
-
 def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> Sent:
     """Store a text message from `sender` and record its message.created event.
 
@@ -133,40 +111,13 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         if stored is None:
             raise
         return stored
-    return _store_text(sender, conversation, body, client_id)
+    send = TextSend(sender.id, conversation.id, new_text_json(user_brief(sender), conversation.id, body, client_id))
+    # The request's read is over: its connection goes back to the pool while the send waits
+    # for its batch (blueprints/chat/sending.py), which the leader writes in a new transaction.
+    db.session.close()
+    return batches().store(send)
 
 
-_MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
-# Built once with bound parameters, so their cache keys are computed once.
-_TOUCH = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-          .values(last_activity_at=bindparam("now")))
-_INSERT_TEXT = insert(_MESSAGES).returning(_MESSAGES.c.id)
-
-
-def _store_text(sender: User, conversation: "SendTarget", body: str, client_id: str | None) -> Sent:
-    # The send path in Core statements, each once (bench/RESULTS.md, "The send path"): the
-    # conversation's activity time, the event id, the message carrying it, and the event
-    # carrying the message. A twin with the same client id fails the unique index as
-    # store_message's does.
-    now = utcnow()
-    session = db.session()
-    try:
-        connection = session.connection()  # Core statements need none of the ORM's execute path
-        connection.execute(_TOUCH, {"conversation_id": conversation.id, "now": now})
-        event_id = take_event_id()
-        message_id = connection.execute(_INSERT_TEXT, {
-            "conversation_id": conversation.id, "sender_id": sender.id, "kind": "text", "body": body,
-            "client_id": client_id, "event_id": event_id, "created_at": now}).scalar_one()
-        payload = new_text_json(message_id, conversation.id, sender, body, client_id, now)
-        write_event(event_id, events.message_created(conversation.id, payload), now)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        stored = already_sent(sender.id, client_id)
-        if stored is None:
-            raise
-        return stored
-    return Sent(True, payload)
 
 
 def store_message(sender: User, conversation: "SendTarget", message: Message) -> Sent:
@@ -176,7 +127,7 @@ def store_message(sender: User, conversation: "SendTarget", message: Message) ->
     in) is not stored again: the stored message is returned with created False. The unique
     index on (sender, client id) decides, so the common case costs no lookup."""
     db.session.add(message)
-    db.session.execute(_TOUCH, {"conversation_id": conversation.id, "now": utcnow()})
+    db.session.execute(TOUCH_CONVERSATION, {"conversation_id": conversation.id, "now": utcnow()})
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
         db.session.flush()

@@ -1,0 +1,198 @@
+"""Storing text messages: the sends that arrive together commit together (group commit).
+
+A send that has passed its checks (services.send_message) becomes a `TextSend` and waits in
+its worker's `SendBatches`. The first of those waiting becomes the leader: it lets the other
+requests that are ready to run reach the queue too, takes every send queued, and stores them
+all in one transaction (docs/delivery.md, "Ids", block allocation):
+
+    UPDATE conversation ... (each conversation once, in id order)
+    UPDATE event_counter SET last_id = last_id + n RETURNING last_id
+    INSERT INTO message ... RETURNING id            (one statement, n rows)
+    INSERT INTO event ...                           (one statement, n rows)
+    COMMIT, then one broker message with the n events
+
+and wakes the others; whoever arrived meanwhile is the next batch. Every POST is answered
+after the COMMIT that stored its own message, so a 201 still means "stored". Per send this
+spares a transaction, a counter update and a broker message, and on PostgreSQL the event
+counter's row lock is held once per batch instead of once per send, which was the ceiling on
+sends per second.
+
+A batch with a client id already stored (a retried send, or two twins in one batch) fails
+the unique index as a whole; it is rolled back and its sends are stored one at a time, each
+finding its twin as before. A batch that fails otherwise fails each of its sends' requests.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.chat.payloads import message_jsons
+from core.timeutil import utcnow
+from extensions import db
+from models import Conversation, Message
+from realtime import events
+from realtime.eventlog import take_event_ids, write_events
+
+EXTENSION_KEY = "parley.send_batches"
+MAX_BATCH = 500  # sends in one transaction at most
+
+_MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
+# Built once with bound parameters, so their cache keys are computed once; run on the
+# session's connection, as a Core statement gains nothing from the ORM's execute path.
+TOUCH_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+          .values(last_activity_at=bindparam("now")))
+_INSERT_TEXTS = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+
+
+@dataclass
+class Sent:
+    """The outcome of a send: whether this call stored the message (False: a retried client
+    id found the stored one) and the message as delivered (its `message_json`)."""
+
+    created: bool
+    message: dict
+
+
+def sent_with_client_id(sender_id: int, client_id: str) -> Message | None:
+    """The message `sender_id` already sent with `client_id`, if any."""
+    return db.session.scalar(select(Message).where(Message.sender_id == sender_id,
+                                                   Message.client_id == client_id))
+
+
+def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
+    """The send `sender_id` already stored with `client_id`, as a Sent with created False,
+    or None (always None without a client id)."""
+    existing = sent_with_client_id(sender_id, client_id) if client_id else None
+    return Sent(False, message_jsons([existing])[0]) if existing is not None else None
+
+
+@dataclass(eq=False)
+class TextSend:
+    """One checked text send waiting to be stored: its sender's id, its conversation, and
+    its message as delivered (`new_text_json`, "id" and "created_at" still None). The writer
+    sets `sent` or `error`, then `done`."""
+
+    sender_id: int
+    conversation_id: int
+    payload: dict
+    sent: Sent | None = None
+    error: BaseException | None = None
+    done: bool = field(default=False)
+
+    @property
+    def client_id(self) -> str | None:
+        return self.payload["client_id"]
+
+
+class SendBatches:
+    """A worker's queue of text sends, stored by leader/follower group commit (see the module
+    docstring). Works the same with gevent's greenlets (gunicorn) and real threads (tests)."""
+
+    def __init__(self, max_batch: int = MAX_BATCH):
+        self.max_batch = max_batch
+        self._changed = threading.Condition()
+        self._queue: list[TextSend] = []
+        self._leading = False
+        self.waiting = 0  # sends given to `store` and not yet stored (or failed)
+        self.batches = 0  # transactions committed by leaders: read by tests and the benchmark
+
+    def store(self, send: TextSend) -> Sent:
+        """Store `send` with the others waiting and return once its own transaction has
+        committed; raises what storing it raised."""
+        with self._changed:
+            self._queue.append(send)
+            self.waiting += 1
+        while True:
+            with self._changed:
+                while self._leading and not send.done:
+                    self._changed.wait()
+                if send.done:
+                    break
+                self._leading = True
+            self._lead()  # its batch may not reach `send` when more than max_batch wait
+        if send.error is not None:
+            raise send.error
+        return send.sent
+
+    def _lead(self) -> None:
+        batch: list[TextSend] = []
+        try:
+            # Let the requests that are ready to run reach the queue before taking it (a
+            # greenlet switch under gevent; under threads, nothing to wait for).
+            time.sleep(0)
+            with self._changed:
+                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            try:
+                store_batch(batch)
+                self.batches += 1
+            except IntegrityError:
+                db.session.rollback()
+                for send in batch:  # a twin among them: each alone, finding its twin
+                    _settle(send, store_alone)
+            except Exception as exc:  # noqa: BLE001 - each request answers for its own send
+                db.session.rollback()
+                for send in batch:
+                    send.error = exc
+        finally:
+            with self._changed:
+                for send in batch:
+                    send.done = True
+                self.waiting -= len(batch)
+                self._leading = False
+                self._changed.notify_all()
+
+
+def _settle(send: TextSend, store) -> None:
+    try:
+        send.sent = store(send)
+    except Exception as exc:  # noqa: BLE001 - raised again in the send's own request
+        send.error = exc
+
+
+def store_batch(batch: list[TextSend]) -> None:
+    """Store every send of `batch` in one transaction and commit (see the module docstring);
+    sets each send's `sent`. Raises IntegrityError (rolled back by the caller) when a client
+    id is already stored."""
+    now = utcnow()
+    created_at = now.isoformat()
+    session = db.session()
+    connection = session.connection()
+    touched = sorted({send.conversation_id for send in batch})  # one lock order for every writer
+    connection.execute(TOUCH_CONVERSATION, [{"conversation_id": conversation_id, "now": now} for conversation_id in touched])
+    first = take_event_ids(len(batch))
+    rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
+             "body": send.payload["body"], "client_id": send.client_id, "event_id": first + n, "created_at": now}
+            for n, send in enumerate(batch)]
+    message_ids = connection.execute(_INSERT_TEXTS, rows).scalars().all()
+    for send, message_id in zip(batch, message_ids, strict=True):
+        send.payload["id"], send.payload["created_at"] = message_id, created_at
+    write_events([(first + n, events.message_created(send.conversation_id, send.payload))
+                  for n, send in enumerate(batch)], now)
+    session.commit()
+    for send in batch:
+        send.sent = Sent(True, send.payload)
+
+
+def store_alone(send: TextSend) -> Sent:
+    """Store `send` in a transaction of its own; a client id already stored returns the
+    stored message (created False) instead."""
+    try:
+        store_batch([send])
+    except IntegrityError:
+        db.session.rollback()
+        stored = already_sent(send.sender_id, send.client_id)
+        if stored is None:
+            raise
+        return stored
+    return send.sent
+
+
+def batches() -> SendBatches:
+    """The current app's send queue (one per app in each worker)."""
+    queue = current_app.extensions.get(EXTENSION_KEY)
+    if queue is None:
+        queue = current_app.extensions[EXTENSION_KEY] = SendBatches()
+    return queue

@@ -1,0 +1,124 @@
+"""Group commit of text sends (blueprints/chat/sending.py): sends that arrive together are
+stored in one transaction, and each POST is answered only after the commit that stored its
+own message. To make sends arrive together without timing, the tests hold the event counter's
+row (SQLite: the database's write lock) from another connection, so the first send's leader
+waits in its transaction while the others queue behind it."""
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from blueprints.chat.sending import EXTENSION_KEY, SendBatches
+from extensions import db
+from models import Event, Message
+from tests.support.login import quick_client
+
+API = "/api/v1"
+SENDS = 8
+
+
+class CounterHeld:
+    """Holds the event counter's row (an UPDATE left uncommitted on a connection of its own)
+    until `release()`: every event writer waits for it meanwhile."""
+
+    def __init__(self, app):
+        self.app = app
+        with app.app_context():
+            self.connection = db.engine.connect()
+        self.connection.execute(text("UPDATE event_counter SET last_id = last_id WHERE id = 1"))
+
+    def release(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
+def post_in_threads(app, browsers, conversation_id, bodies, client_ids):
+    """POST each body from its browser in a thread of its own: the first alone, and once it
+    waits in its transaction (its own batch, held by the counter), all the others. Returns
+    (threads, answers), answers filled as they come: {index: (status, json)}."""
+    answers = {}
+
+    def post(index):
+        client, headers = browsers[index]
+        response = client.post(f"{API}/conversations/{conversation_id}/messages",
+                               json={"body": bodies[index], "client_id": client_ids[index]}, headers=headers)
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=post, args=(i,), daemon=True) for i in range(len(bodies))]
+    threads[0].start()
+    wait_for(lambda: waiting(app) == 1, "the first send waiting")
+    for thread in threads[1:]:
+        thread.start()
+    wait_for(lambda: waiting(app) == len(bodies), f"{len(bodies)} sends waiting")
+    return threads, answers
+
+
+def waiting(app) -> int:
+    return app.extensions[EXTENSION_KEY].waiting
+
+
+def wait_for(check, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def senders(app, alice_and_friends, group):
+    """Browsers of the group's three members, SENDS of them in turn."""
+    names = ["alice", "bob", "carol"]
+    browsers = [quick_client(app, names[i % 3]) for i in range(SENDS)]
+    for client, headers in browsers:  # their first request notes the session's use (a write)
+        assert client.get(f"{API}/me", headers=headers).status_code == 200
+    return browsers
+
+
+def test_sends_that_arrive_together_commit_together_and_are_answered_after(app, group, senders):
+    app.extensions[EXTENSION_KEY] = batches = SendBatches()
+    held = CounterHeld(app)
+    try:
+        bodies = [f"message {i}" for i in range(SENDS)]
+        threads, answers = post_in_threads(app, senders, group, bodies, [str(uuid.uuid4()) for _ in bodies])
+        assert answers == {}  # nothing is answered before it is stored
+    finally:
+        held.release()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(status for status, _ in answers.values()) == [201] * SENDS
+    assert batches.batches == 2  # the first send alone, then everyone who queued behind it
+    with app.app_context():
+        rows = db.session.execute(select(Message.id, Message.body, Message.event_id).order_by(Message.id)).all()
+        event_ids = list(db.session.scalars(select(Event.id).order_by(Event.id)))
+    assert sorted(body for _id, body, _event in rows) == sorted(bodies)
+    # Gapless ids, each message naming its own event, each answer naming its own message.
+    assert [event for _id, _body, event in rows] == event_ids[-SENDS:]
+    assert event_ids == list(range(event_ids[0], event_ids[0] + len(event_ids)))
+    by_id = {message_id: body for message_id, body, _event in rows}
+    for index, (_status, message) in answers.items():
+        assert by_id[message["id"]] == bodies[index]
+
+
+def test_twins_in_one_batch_store_one_message_and_both_are_answered(app, group, senders):
+    app.extensions[EXTENSION_KEY] = SendBatches()
+    twin = str(uuid.uuid4())
+    bodies = ["first", "twin", "twin", "another"]
+    client_ids = [str(uuid.uuid4()), twin, twin, str(uuid.uuid4())]
+    browsers = [senders[0], senders[0], senders[0], senders[1]]  # the twins from one sender
+    held = CounterHeld(app)
+    try:
+        threads, answers = post_in_threads(app, browsers, group, bodies, client_ids)
+    finally:
+        held.release()
+    for thread in threads:
+        thread.join(30)
+    statuses = sorted(status for status, _ in answers.values())
+    assert statuses == [200, 201, 201, 201]
+    assert app.extensions[EXTENSION_KEY].batches == 1  # the second batch failed on the twin...
+    assert answers[1][1]["id"] == answers[2][1]["id"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message).where(Message.client_id == twin)) == 1
+        # ...and its sends were stored one by one, the twin finding the other.
+        assert sorted(db.session.scalars(select(Message.body))) == ["another", "first", "twin"]
