@@ -46,8 +46,9 @@ class Config:
     BROWSER_SESSION_LIFETIME = timedelta(days=2)  # without "remember me", server side
     SESSION_TOUCH_INTERVAL = 60  # seconds between "last seen" writes
     # Seconds a worker remembers whom a session or token belongs to (0: read it every request).
-    # Revocations reach every worker at once through the broker (blueprints/auth/cache.py).
-    AUTH_CACHE_SECONDS = 5.0
+    # Revocations reach every worker at once through the broker, and within a second without
+    # it (blueprints/auth/cache.py).
+    AUTH_CACHE_SECONDS = 300.0
 
     # Password hashing: argon2id (RFC 9106 §4, second recommended option).
     ARGON2_TIME_COST = 3  # passes

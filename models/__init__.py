@@ -3,9 +3,9 @@ from models.chat import Attachment, Conversation, Membership, Message
 from models.event import Event, EventCounter, EventRecipient
 from models.favorite import Favorite
 from models.social import FriendRequest, Friendship
-from models.user import AccessToken, EmailCode, User, UserSession
+from models.user import AccessToken, CredentialEpoch, EmailCode, User, UserSession
 
 __all__ = [
-    "AccessToken", "Attachment", "Conversation", "EmailCode", "Event", "EventCounter", "EventRecipient",
+    "AccessToken", "Attachment", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",
     "Favorite", "FriendRequest", "Friendship", "Membership", "Message", "User", "UserSession",
 ]

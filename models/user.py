@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -90,3 +90,18 @@ class EmailCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CredentialEpoch(db.Model):
+    """One row counting the changes that workers' credential caches must forget (a session
+    or token ended, a person disabled or changed): each worker reads it once a second and
+    forgets everything when it moved (blueprints/auth/cache.py)."""
+
+    __tablename__ = "credential_epoch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# create_all (tests, first runs) gets the row too; the migration inserts it itself.
+event.listen(CredentialEpoch.__table__, "after_create", DDL("INSERT INTO credential_epoch (id, value) VALUES (1, 0)"))

@@ -5,10 +5,12 @@ Across real servers, see tests/realtime/test_cluster.py."""
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from blueprints.auth.cache import EXTENSION_KEY
 from extensions import db
 from realtime import hub
+from tests.support.apps import make_app
 from tests.support.factories import direct_conversation, make_friends, make_user
 from tests.support.login import login_client
 from tests.support.pages import post_profile
@@ -20,12 +22,15 @@ TTL = 0.5  # AUTH_CACHE_SECONDS in these tests
 @pytest.fixture
 def app(app):
     """The usual app, its hub listening as in a gunicorn worker, so the cache is in use."""
-    app.config["AUTH_CACHE_SECONDS"] = TTL
-    from blueprints.auth.cache import EXTENSION_KEY
     app.extensions[EXTENSION_KEY].ttl = TTL
     with app.app_context():
         hub().start()
     return app
+
+
+def a_second_passes(app) -> None:
+    """As if EPOCH_CHECK seconds had passed: the next request reads the credential epoch."""
+    app.extensions[EXTENSION_KEY].epoch_read_at = float("-inf")
 
 
 @pytest.fixture
@@ -56,6 +61,27 @@ def test_a_remembered_token_answers_from_memory_until_it_expires(app, token):
     assert me(app, token)["nickname"] == "Alice"  # remembered: no query saw the change
     time.sleep(TTL + 0.1)
     assert me(app, token)["nickname"] == "Behind"
+
+
+@pytest.mark.parametrize("change", ["disable", "revoke"])
+def test_a_change_no_broker_carried_is_seen_within_a_second(app, database, mailbox, tmp_path, alice, token, change):
+    # Another process on the same database with no broker between them (`flask users disable`
+    # on a one-machine site): only the credential epoch can tell this worker.
+    app.extensions[EXTENSION_KEY].ttl = 3600
+    assert me(app, token)["username"] == "alice"
+    other = make_app(database, mailbox, tmp_path / "other")
+    if change == "disable":
+        result = other.test_cli_runner().invoke(args=["users", "disable", "alice"])
+        assert result.exit_code == 0, result.output
+    else:
+        (token_id,) = token_ids(alice).values()
+        from blueprints.profile.services import revoke_token
+        from models import User
+        with other.app_context():
+            revoke_token(db.session.scalar(select(User).where(User.username == "alice")), token_id)
+    assert me(app, token)["username"] == "alice"  # still remembered: nothing has told this worker
+    a_second_passes(app)
+    assert me(app, token) == 401
 
 
 def test_a_revoked_token_is_refused_at_once(app, alice, token):

@@ -145,6 +145,7 @@ def user_for_token(raw: str) -> User | None:
             _touch_token(entry.row_id, now)
             entry.last_used_at = now
         return person(entry, db.session())
+    generation = remembered.generation if remembered is not None else None
     row = db.session.execute(_TOKEN, {"token_hash": token_hash}).first()
     if row is None or not row[0].is_active:
         return None
@@ -154,7 +155,7 @@ def user_for_token(raw: str) -> User | None:
         _touch_token(token_id, now)
         last_used_at = now
     if remembered is not None:
-        remembered.put(key, user, token_id, None, last_used_at)
+        remembered.put(key, user, token_id, None, last_used_at, generation)
     return user
 
 
@@ -193,6 +194,7 @@ def _load_user_from_session(user_id: str) -> User | None:
             _touch_session(entry.row_id, now)
             entry.last_used_at = now
         return person(entry, db.session())
+    generation = remembered.generation if remembered is not None else None
     row = db.session.scalar(_SESSION, {"token_hash": token_hash})
     if row is None or row.expires_at <= now or str(row.user_id) != user_id or not row.user.is_active:
         session.clear()
@@ -202,7 +204,7 @@ def _load_user_from_session(user_id: str) -> User | None:
         _touch_session(row.id, now)
         last_seen_at = now
     if remembered is not None:
-        remembered.put(key, row.user, row.id, row.expires_at, last_seen_at)
+        remembered.put(key, row.user, row.id, row.expires_at, last_seen_at, generation)
     return row.user
 
 
