@@ -73,6 +73,9 @@ class Config:
     # While Redis is unreachable, count in each worker's memory instead of failing every
     # limited request (sending a message among them) with a 500; Redis is only a carrier.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A hung Redis holds a limited request at most this long (seconds) before it falls back:
+    # nothing on the send path waits on Redis longer (core/ratelimit.py).
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
     CODE_LIMIT_PER_ADDRESS = "20 per hour"

@@ -1,6 +1,5 @@
 """Unbound Flask extension instances; `create_app` binds them with `init_app`."""
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -11,6 +10,8 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from core.ratelimit import FallbackLimiter
 
 # Stable constraint names, so Alembic migrations can alter them later.
 NAMING_CONVENTION = {
@@ -33,7 +34,7 @@ migrate = Migrate()
 login = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = FallbackLimiter(key_func=get_remote_address)
 babel = Babel()
 talisman = Talisman()
 api = Api()

@@ -5,6 +5,8 @@ The database is the record; a broker only carries. Two implementations share one
 workers and hosts). Each worker runs exactly one `listen` loop, never one per stream.
 """
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -15,6 +17,7 @@ from redis.retry import Retry
 
 log = logging.getLogger("parley.realtime")
 CHANNEL = "parley:events"
+OUTGOING_LIMIT = 10_000  # messages waiting for Redis at most; the oldest go first (the database keeps them)
 
 
 class Broker(Protocol):
@@ -62,13 +65,40 @@ class RedisBroker:
         self.url = url
         self.channel = channel
         self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._outgoing: deque[bytes] = deque()
+        self._ready = threading.Condition()
+        self._sender: threading.Thread | None = None
 
     def publish(self, message: bytes) -> None:
-        try:
-            self._client.publish(self.channel, message)
-        except self._redis.RedisError as exc:
-            # Nothing is lost: every listener reads missed ids from the database.
-            log.warning("could not publish to Redis: %s", exc)
+        """Queue `message` for this worker's one publisher and return at once: no request
+        waits on Redis (a hung or dying Redis holds the publisher, not the sends). Messages
+        leave in the order given; past OUTGOING_LIMIT waiting, the oldest is dropped."""
+        with self._ready:
+            if len(self._outgoing) >= OUTGOING_LIMIT:
+                self._outgoing.popleft()
+                log.warning("Redis publishing is behind: dropped the oldest waiting message")
+            self._outgoing.append(message)
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = threading.Thread(target=self._publish_forever, name="parley-publisher", daemon=True)
+                self._sender.start()
+            self._ready.notify()
+
+    def _publish_forever(self) -> None:
+        # A thread, so a greenlet under gevent's patching (gunicorn) and a thread elsewhere.
+        while True:
+            with self._ready:
+                while not self._outgoing:
+                    self._ready.wait()
+                batch = list(self._outgoing)
+                self._outgoing.clear()
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                for message in batch:
+                    pipe.publish(self.channel, message)
+                pipe.execute()
+            except self._redis.RedisError as exc:
+                # Nothing is lost: every listener reads missed ids from the database.
+                log.warning("could not publish %d message(s) to Redis: %s", len(batch), exc)
 
     def listen(self, on_message, on_subscribed) -> None:
         delay = 0.1

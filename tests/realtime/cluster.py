@@ -86,8 +86,12 @@ class PrivateRedis:
         """True while the redis-server process is alive."""
         return self.process is not None and self.process.poll() is None
 
+    def pause(self) -> None:
+        """SIGSTOP the server: it holds every connection and answers nothing (a hung Redis)."""
+        self.process.send_signal(signal.SIGSTOP)
+
     def kill(self) -> None:
-        """SIGKILL the server: every connection to it drops at once."""
+        """SIGKILL the server (paused or not): every connection to it drops at once."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)

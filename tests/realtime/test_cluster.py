@@ -11,12 +11,13 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from blueprints.chat import services as chat
 from blueprints.profile.services import revoke_token
 from core.people import user_brief
 from extensions import db
-from models import User
+from models import Message, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
 from tests.realtime.cluster import API, Cluster, LiveClient, PrivateRedis, eventually
@@ -341,6 +342,35 @@ def test_redis_restart_under_open_streams_loses_nothing(redis_cluster, live):
         assert bodies(client) == ["before", *[f"during {n}" for n in range(9)], "after"]
     assert [len(client.connections) for client in clients] == [1, 1, 1]  # no stream had to end
     assert daves == cluster.event_ids_for(dave, start)[:10] and len(daves) == 10
+
+
+def test_sends_waiting_on_redis_when_it_dies_are_all_stored(redis_cluster):
+    # The outage as sends meet it: Redis hangs (every request already past its first Redis
+    # call waits), then dies. No send may fail: the rate limiter falls back for each of them.
+    redis, cluster, (a, _b) = redis_cluster
+    alice, bob = cluster.people(2)
+    cluster.befriend(a, alice, a, bob)
+    conversation = cluster.direct_conversation(a, alice, bob)
+    cluster.send(a, alice, conversation, "before")  # the server's Redis connections are open
+    statuses = []
+
+    def send(person, n):
+        response = cluster.call(a, person, "POST", f"{API}/conversations/{conversation}/messages",
+                                json={"body": f"during {n}", "client_id": str(uuid.uuid4())})
+        statuses.append(response.status_code)
+
+    redis.pause()
+    threads = [threading.Thread(target=send, args=((alice, bob)[n % 2], n)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)  # every send has reached Redis and waits on it
+    redis.kill()
+    for thread in threads:
+        thread.join(15)
+    assert sorted(statuses) == [201] * 10
+    with cluster.app.app_context():
+        bodies = db.session.scalars(select(Message.body).where(Message.conversation_id == conversation)).all()
+    assert sorted(bodies) == sorted(["before", *(f"during {n}" for n in range(10))])
 
 
 def test_listener_cut_off_by_redis_reads_what_it_missed(redis_cluster, live):
