@@ -105,8 +105,8 @@ async def chat_mix(ctx: Context) -> dict:
     lost = result["deliveries_expected"] - result["deliveries_received"]
     refused = result["messages"] - result["acknowledged"]
     return {"details": result, "figures": [
-        figure("chat.p50", "Chat mix: delivery latency p50", lat["p50"], "ms", 3, "<"),
-        figure("chat.p99", "Chat mix: delivery latency p99", lat["p99"], "ms", 20, "<"),
+        figure("chat.p50", "Chat mix: delivery latency p50", lat["p50"], "ms", 5, "<="),
+        figure("chat.p99", "Chat mix: delivery latency p99", lat["p99"], "ms", 50, "<="),
         figure("chat.cpu", "Chat mix: server CPU per delivery", result["server_cpu_us_per_delivery"], "µs", 35, "<="),
         figure("chat.lost", "Chat mix: acknowledged messages' deliveries missing (30 s after the last answer)",
                lost, "", 0, "<=", f"{refused} sends refused (overloaded)" if refused else ""),
@@ -154,7 +154,7 @@ async def big_group(ctx: Context) -> dict:
         note = (f"server at {best['server_cpu_share']:.0%} of its core at the best rate: the load "
                 f"generator ({best['client_cpu_share']:.0%}) or waiting limited it")
     return {"details": details, "figures": [
-        figure("big.p99", "Group of 1,000 at 10 messages/s: latency p99", lat["p99"], "ms", 40, "<"),
+        figure("big.p99", "Group of 1,000 at 10 messages/s: latency p99", lat["p99"], "ms", 30, "<="),
         figure("big.cpu", "Group of 1,000 at 10 messages/s: server CPU per delivery",
                base["server_cpu_us_per_delivery"], "µs", 25, "<="),
         figure("big.max", "Group of 1,000: most deliveries/s per core with p99 < 150 ms", top, "/s",

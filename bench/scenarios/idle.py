@@ -67,7 +67,7 @@ async def idle_streams(ctx: Context) -> dict:
             f"{details['cpu_percent_per_10k_streams']}% of a core per 10,000 ({details['cpu_us_per_heartbeat']} µs a ping)")
     return {"details": details, "figures": [
         figure("idle.streams", "Idle: concurrent /events streams held by one worker", still_open, "", 15000, ">="),
-        figure("idle.memory", "Idle: worker memory (RSS) per stream", details["rss_kb_per_stream"], "KB", 16, "<="),
+        figure("idle.memory", "Idle: worker memory (RSS) per stream", details["rss_kb_per_stream"], "KB", 12, "<="),
         figure("idle.heartbeat", "Idle: heartbeat CPU per 10,000 streams (15 s heartbeat)",
-               details["cpu_percent_per_10k_streams"], "% of a core", 3, "<="),
+               details["cpu_percent_per_10k_streams"], "% of a core", 2, "<="),
     ]}

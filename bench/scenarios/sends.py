@@ -7,6 +7,7 @@ from bench.client import HttpPool, Sender, summary_ms
 from bench.scenarios.common import Context, CpuWindow, figure, served
 
 TARGETS = {"sqlite": 1500, "postgresql": 1000}
+CPU_TARGETS_MS = {"sqlite": 1.0, "postgresql": 1.5}  # server CPU per text send
 
 
 async def send_step(server, population, rate: float, seconds: float) -> dict:
@@ -62,4 +63,7 @@ async def sustained_sends(ctx: Context) -> dict:
         note = "" if persisted == created else f"{persisted} rows for {created} acknowledged sends"
         figures.append(figure(f"sends.{kind}", f"Sends persisted per second, {label} (p99 POST < 50 ms)",
                               best["rate"] if best else 0, "/s", TARGETS[kind], ">=", note))
+        first = steps[0] if steps else None  # the lowest rate: one send at a time, nobody online
+        figures.append(figure(f"sends.cpu.{kind}", f"Server CPU per text send, {label} (at {first['rate'] if first else '?'}/s)",
+                              first["server_cpu_ms_per_send"] if first else None, "ms", CPU_TARGETS_MS[kind], "<="))
     return {"details": details, "figures": figures}
