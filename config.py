@@ -78,7 +78,16 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
-    CODE_LIMIT_PER_ADDRESS = "20 per hour"
+    CODE_LIMIT_PER_ADDRESS = "20 per hour"  # codes mailed per client address, on each page that mails one
+    # Per person, on every action that records an event (core/ratelimit.py); 429 beyond them.
+    TYPING_LIMIT = "30 per minute"  # typing notices; the chat page sends one at most every 3 s
+    FRIEND_REQUEST_LIMIT = "20 per hour"  # friend requests sent or renewed
+    FRIEND_REQUEST_PAIR_LIMIT = "3 per day"  # of them to one person (renewals, asking after a rejection)
+    PROFILE_CHANGE_LIMIT = "10 per hour"  # nickname and avatar changes together
+    GROUP_RENAME_LIMIT = "10 per hour"
+    # Every other action that records an event (groups, friend-request answers, friends,
+    # favorites, recall), all in one budget; read positions have a budget of this size of their own.
+    ACTION_LIMIT = "120 per minute"
 
     # Uploads.
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # bytes, whole request (above FILE_MAX_BYTES)
@@ -105,7 +114,7 @@ class Config:
     CHAT_FORCE_LONG_POLL = False  # pages use long-polling only (for proxies that break streams)
 
     # Messages.
-    MESSAGE_RATE_LIMIT = "30 per 10 seconds"  # sends per person (Flask-Limiter notation)
+    MESSAGE_RATE_LIMIT = "30 per 10 seconds"  # sends per person, text and attachments together
     RECALL_WINDOW = 120  # seconds after sending during which the sender can recall a message
     FAVORITES_PER_PAGE = 20
 

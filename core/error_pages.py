@@ -7,11 +7,14 @@ import time
 from flask import Response, current_app, g, has_app_context, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError, TooManyRequests
+from core.ratelimit import REFUSED_PAGE
 from extensions import db, limiter
 
 log = logging.getLogger("parley.errors")
@@ -93,7 +96,11 @@ def handle_http_exception(exc: HTTPException):
         retry = _retry_after()
         if retry is None:
             return error_response(429, None, headers=headers)
-        message = _("Too many tries. Please wait %(n)d seconds and try again.", n=retry)
+        message = _limit_message(exc, retry)
+        # A form page refused by its limit shows itself again, with what was typed.
+        page = getattr(current_app.view_functions.get(request.endpoint or ""), REFUSED_PAGE, None)
+        if page is not None and not wants_json():
+            return page(TooManyRequests(message, retry))
         return error_response(429, message, headers={**headers, "Retry-After": str(retry)})
     return error_response(exc.code or 500, _http_message(exc), _field_errors(data.get("messages")), headers)
 
@@ -102,6 +109,23 @@ def _retry_after() -> int | None:
     # Flask-Limiter's RateLimitExceeded names the limit, not the wait; the breached window does.
     limit = limiter.current_limit
     return max(1, int(limit.reset_at - time.time())) if limit else None
+
+
+def _limit_message(exc: HTTPException, retry: int) -> str:
+    # The limits of core/ratelimit.py carry their reason ("You have sent too many friend
+    # requests."); the login and code limits, and abort(429), keep the general sentence.
+    if not (isinstance(exc, RateLimitExceeded) and exc.limit.error_message):
+        return _("Too many tries. Please wait %(n)d seconds and try again.", n=retry)
+    return _("%(reason)s Please wait %(wait)s and try again.", reason=exc.description, wait=_wait(retry))
+
+
+def _wait(seconds: int) -> str:
+    # As people say a wait: seconds up to 5 minutes, then minutes, then hours (rounded up).
+    if seconds <= 300:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    if seconds <= 2 * 3600:
+        return ngettext("%(num)d minute", "%(num)d minutes", -(-seconds // 60))
+    return ngettext("%(num)d hour", "%(num)d hours", -(-seconds // 3600))
 
 
 def _field_errors(messages):

@@ -10,6 +10,7 @@ from blueprints.chat.payloads import message_jsons
 from blueprints.chat.schemas import MessageSchema
 from core.api import ApiBlueprint, me
 from core.input import InputParser
+from core.ratelimit import action_limit
 from core.views import upload_limit
 
 
@@ -51,7 +52,8 @@ def send_attachment(args, conversation_id):
 
 @bp.route("/messages/<int:message_id>/recall", methods=["POST"])
 @bp.response(200, MessageSchema)
-@bp.errors(403, 404)
+@bp.errors(403, 404, 429)
+@action_limit()
 def recall(message_id):
     """Recall your own message within RECALL_WINDOW seconds of sending it: its text and
     attachment disappear for everyone (favorites keep their copy)."""

@@ -9,6 +9,7 @@ from blueprints.auth import bp, codes, services, sessions
 from blueprints.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from core.errors import DomainError
 from core.forms import ActionForm
+from core.ratelimit import refused_page
 from core.views import render_form, safe_next
 from extensions import csrf, db, limiter
 
@@ -58,6 +59,7 @@ def _send_code(template: str, form, send, sent_message: str):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@refused_page(lambda exc: render_form("auth/register.html", RegisterForm(), exc))
 @code_limit
 def register():
     """Register; the "Send code" button mails a code, "Create account" checks it."""
@@ -119,6 +121,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@refused_page(lambda exc: render_form("auth/forgot_password.html", ForgotPasswordForm(), exc))
 @code_limit
 def forgot_password():
     """Ask for a password-reset code by email."""
@@ -135,6 +138,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
+@refused_page(lambda exc: render_form("auth/reset_password.html", ResetPasswordForm(), exc))
 @code_limit
 def reset_password():
     """Set a new password with the emailed code; every session of the account ends."""

@@ -2,12 +2,13 @@
 from flask import jsonify
 
 from blueprints.chat import conversations, services
-from blueprints.chat.limits import send_limit
+from blueprints.chat.limits import send_limit, typing_limit
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
                                      MessagePageSchema, MessageSchema, PresenceSchema, ReadSchema,
                                      ReadStateSchema)
 from core.api import ApiBlueprint, me
+from core.ratelimit import read_limit
 
 bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages")
 
@@ -51,7 +52,8 @@ def send_message(args, conversation_id):
 @bp.route("/conversations/<int:conversation_id>/read", methods=["POST"])
 @bp.arguments(ReadSchema)
 @bp.response(200, ReadStateSchema)
-@bp.errors(404)
+@bp.errors(404, 429)
+@read_limit()
 def mark_read(args, conversation_id):
     """Move your read position forward; your other devices follow (a read.updated event)."""
     return services.mark_read(me(), conversation_id, args["message_id"])
@@ -59,7 +61,8 @@ def mark_read(args, conversation_id):
 
 @bp.route("/conversations/<int:conversation_id>/typing", methods=["POST"])
 @bp.response(204)
-@bp.errors(403, 404)
+@bp.errors(403, 404, 429)
+@typing_limit()
 def typing(conversation_id):
     """Tell the others you are typing (send it every few seconds while typing; never stored)."""
     services.announce_typing(me(), conversation_id)

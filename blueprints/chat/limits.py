@@ -1,16 +1,19 @@
-"""The send rate limit: MESSAGE_RATE_LIMIT per person, on each of the two send views (text
-messages and attachments; Flask-Limiter counts each view's budget separately)."""
-from flask import current_app
-from flask_login import current_user
+"""The chat's rate limits (core/ratelimit.py has the others): sending, one MESSAGE_RATE_LIMIT
+budget per person that text messages and attachments share whichever view sends them, and
+TYPING_LIMIT per person for typing notices."""
+from flask_babel import gettext as _
+from flask_limiter import RouteLimit
 
-from extensions import limiter
-
-
-def sender_key() -> str:
-    """The rate-limit key of the logged-in person's sends: "send:<user id>"."""
-    return f"send:{current_user.get_id()}"
+from core.ratelimit import person_limit
 
 
-def send_limit():
-    """A decorator limiting a send view to MESSAGE_RATE_LIMIT per person (429 beyond it)."""
-    return limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=sender_key)
+def send_limit() -> RouteLimit:
+    """A decorator limiting a send view (text, attachments) to MESSAGE_RATE_LIMIT per person,
+    counted in the one "send" budget every send view shares (429 beyond it)."""
+    return person_limit("MESSAGE_RATE_LIMIT", "send", lambda: _("You are sending messages too fast."))
+
+
+def typing_limit() -> RouteLimit:
+    """A decorator limiting typing notices to TYPING_LIMIT per person (429 beyond it); the chat
+    page sends one at most every 3 seconds while its person types."""
+    return person_limit("TYPING_LIMIT", "typing", lambda: _("You are sending typing notices too fast."))

@@ -5,6 +5,7 @@ from blueprints.favorites import services
 from blueprints.favorites.schemas import (FavoriteCreateSchema, FavoritePageSchema, FavoriteQuerySchema,
                                           FavoriteSchema)
 from core.api import ApiBlueprint, me
+from core.ratelimit import action_limit
 
 bp = ApiBlueprint("api_favorites", __name__, description="Favorites")
 
@@ -25,7 +26,8 @@ def list_favorites(args):
 @bp.arguments(FavoriteCreateSchema)
 @bp.response(201, FavoriteSchema)
 @bp.alt_response(200, schema=FavoriteSchema, description="Already a favorite: the existing one")
-@bp.errors(404)
+@bp.errors(404, 429)
+@action_limit()
 def add_favorite(args):
     """Favorite a message you can see. Favoriting it again returns the existing favorite."""
     favorite, created = services.add_favorite(me(), args["message_id"])
@@ -34,7 +36,8 @@ def add_favorite(args):
 
 @bp.route("/favorites/<int:favorite_id>", methods=["DELETE"])
 @bp.response(204)
-@bp.errors(404)
+@bp.errors(404, 429)
+@action_limit()
 def remove_favorite(favorite_id):
     """Remove one of your favorites."""
     services.remove_favorite(me(), favorite_id)
@@ -42,6 +45,8 @@ def remove_favorite(favorite_id):
 
 @bp.route("/messages/<int:message_id>/favorite", methods=["DELETE"])
 @bp.response(204)
+@bp.errors(429)
+@action_limit()
 def unfavorite_message(message_id):
     """Unfavorite a message (by the message's id); 204 also when it was not a favorite."""
     services.remove_favorite_of_message(me(), message_id)

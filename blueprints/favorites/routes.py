@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from blueprints.favorites import bp, services
 from core.input import int_arg
+from core.ratelimit import action_limit
 from core.views import safe_next
 
 TABS = ("all", "text", "image", "file")
@@ -26,6 +27,7 @@ def index():
 
 @bp.route("/favorites/<int:favorite_id>/remove", methods=["POST"])
 @login_required
+@action_limit()
 def remove(favorite_id: int):
     """Remove a favorite, then go back to the page it was removed from."""
     services.remove_favorite(current_user, favorite_id)

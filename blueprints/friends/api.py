@@ -6,6 +6,7 @@ from blueprints.friends.schemas import (FriendListSchema, FriendRequestCreateSch
                                         SearchResultSchema)
 from core.api import ApiBlueprint, me
 from core.people import user_brief
+from core.ratelimit import action_limit, friend_request_limit
 from extensions import db
 from models import User
 
@@ -35,7 +36,8 @@ def list_friends():
 
 @bp.route("/friends/<int:user_id>", methods=["DELETE"])
 @bp.response(204)
-@bp.errors(404)
+@bp.errors(404, 429)
+@action_limit()
 def delete_friend(user_id):
     """End a friendship for both people. Your chat history stays readable."""
     services.delete_friend(me(), user_id)
@@ -59,7 +61,8 @@ def list_requests(args):
 @bp.route("/friend-requests", methods=["POST"])
 @bp.arguments(FriendRequestCreateSchema)
 @bp.response(200, FriendRequestResultSchema)
-@bp.errors(400, 404, 409)
+@bp.errors(400, 404, 409, 429)
+@friend_request_limit()
 def send_request(args):
     """Send a friend request with a reason; renews a pending one; accepts theirs if they asked first."""
     outcome, req = services.send_friend_request(me(), args["username"], args["reason"])
@@ -68,7 +71,8 @@ def send_request(args):
 
 @bp.route("/friend-requests/<int:request_id>/accept", methods=["POST"])
 @bp.response(200, FriendRequestSchema)
-@bp.errors(403, 404, 409)
+@bp.errors(403, 404, 409, 429)
+@action_limit()
 def accept_request(request_id):
     """Accept a friend request addressed to you."""
     return request_json(services.accept_friend_request(me(), request_id))
@@ -76,7 +80,8 @@ def accept_request(request_id):
 
 @bp.route("/friend-requests/<int:request_id>/reject", methods=["POST"])
 @bp.response(200, FriendRequestSchema)
-@bp.errors(403, 404, 409)
+@bp.errors(403, 404, 409, 429)
+@action_limit()
 def reject_request(request_id):
     """Reject a friend request addressed to you."""
     return request_json(services.reject_friend_request(me(), request_id))

@@ -8,6 +8,7 @@ from blueprints.groups import bp, services
 from blueprints.groups.payloads import invite_url
 from core.errors import DomainError
 from core.forms import ActionForm
+from core.ratelimit import action_limit
 
 
 @bp.route("/groups")
@@ -32,6 +33,7 @@ def detail(group_id: int):
 
 @bp.route("/groups/join/<code>", methods=["GET", "POST"])
 @login_required
+@action_limit(methods=["POST"])
 def join(code: str):
     """An invite link: shows the group and a Join button."""
     group = services.group_for_invite(code)

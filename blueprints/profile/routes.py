@@ -1,5 +1,5 @@
 """The profile page (/profile) and the actions its forms post to."""
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
@@ -12,7 +12,9 @@ from blueprints.profile.forms import (AvatarForm, EmailForm, LanguageForm, Nickn
                                       PasswordForm, TokenForm)
 from core.errors import DomainError
 from core.forms import ActionForm
+from core.ratelimit import profile_change_limit, refused_page
 from core.views import render_form, upload_limit
+from extensions import limiter
 
 FORMS = {
     "nickname": NicknameForm,
@@ -65,6 +67,25 @@ def _fail(form, exc: DomainError | None = None):
     return render_profile(failed=form, exc=exc, status=400)
 
 
+def _refused(name: str):
+    # What the profile form `name` answers when a rate limit refuses it (core/ratelimit.py's
+    # refused_page): the page again, with what was typed and the refusal on that form.
+    return lambda exc: render_profile(failed=_build(name, bound=True), exc=exc)
+
+
+def _not_sending_code() -> bool:
+    return "email-send_code" not in request.form
+
+
+def _code_sent(response) -> bool:
+    return response.status_code == 200  # the page again with "we sent a code"; errors are 4xx
+
+
+# Codes mailed to new addresses, per client address as on the register and reset pages.
+email_code_limit = limiter.limit(lambda: current_app.config["CODE_LIMIT_PER_ADDRESS"],
+                                 exempt_when=_not_sending_code, deduct_when=_code_sent)
+
+
 @bp.route("/profile")
 @login_required
 def profile():
@@ -73,7 +94,9 @@ def profile():
 
 
 @bp.route("/profile/nickname", methods=["POST"])
+@refused_page(_refused("nickname"))
 @login_required
+@profile_change_limit()
 def change_nickname():
     form = _build("nickname", bound=True)
     if not form.validate():
@@ -87,8 +110,10 @@ def change_nickname():
 
 
 @bp.route("/profile/avatar", methods=["POST"])
+@refused_page(_refused("avatar"))
 @upload_limit("AVATAR_MAX_BYTES")
 @login_required
+@profile_change_limit()
 def change_avatar():
     limit = current_app.config["AVATAR_MAX_BYTES"]
     form = _build("avatar", bound=True)
@@ -103,7 +128,9 @@ def change_avatar():
 
 
 @bp.route("/profile/avatar/remove", methods=["POST"])
+@refused_page(_refused("avatar"))
 @login_required
+@profile_change_limit()
 def remove_avatar():
     services.remove_avatar(current_user)
     flash(_("Your avatar is removed."), "success")
@@ -111,7 +138,9 @@ def remove_avatar():
 
 
 @bp.route("/profile/email", methods=["POST"])
+@refused_page(_refused("email"))
 @login_required
+@email_code_limit
 def change_email():
     form = _build("email", bound=True)
     if form.send_code.data:

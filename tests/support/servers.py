@@ -67,8 +67,16 @@ def server_env(**settings: str) -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "DATABASE_URL", "WEB_CONCURRENCY")
            and not key.startswith(("FLASK_", "PARLEY_"))}
+    env.update(ROOMY_LIMITS)
     env.update(settings)
     return env
+
+
+# Server tests repeat actions quickly to make events (renewing a friend request, renaming a
+# group); the action limits have tests of their own (tests/test_limits.py).
+ROOMY_LIMITS = {"FLASK_FRIEND_REQUEST_LIMIT": "10000 per hour", "FLASK_FRIEND_REQUEST_PAIR_LIMIT": "10000 per day",
+                "FLASK_GROUP_RENAME_LIMIT": "10000 per hour", "FLASK_PROFILE_CHANGE_LIMIT": "10000 per hour",
+                "FLASK_ACTION_LIMIT": "100000 per minute"}
 
 
 def start_gunicorn(env: dict, log) -> subprocess.Popen:
