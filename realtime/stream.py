@@ -7,11 +7,15 @@ stream's cursor (durable events only), the frame is what an SSE stream writes
 makes one item per event and hands that same tuple to every stream.
 """
 import random
+from typing import TYPE_CHECKING
 
 from gevent import get_hub
 from gevent.hub import Waiter
 
 from realtime import frames
+
+if TYPE_CHECKING:
+    from realtime.writer import SocketWriter
 
 QUEUE_LIMIT = 5000  # frames a stream may fall behind before it is closed (the client resumes)
 PING_ITEM = (None, frames.PING, None)
@@ -46,7 +50,7 @@ class Stream:
     full collections, which stall the whole worker, many times more often.
     """
 
-    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_waiting", "_timer")
+    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_waiting", "_timer", "writer")
 
     def __init__(self, user_id: int, credential: str):
         self.user_id = user_id
@@ -56,14 +60,19 @@ class Stream:
         self._waiter: Waiter | None = None
         self._waiting = False
         self._timer = None
+        self.writer: SocketWriter | None = None
 
     def put(self, item: tuple) -> None:
         """Queue an item (see the module docstring); a stream that fell QUEUE_LIMIT frames
         behind is closed instead (what it missed, it replays). Fan-out hands the same item to
         every stream: a tuple per delivery would outlive a young-generation collection while
         it waits for its writer, and bring the cyclic collector's full passes (which stall the
-        whole worker) many times more often."""
+        whole worker) many times more often. A stream that owns its socket (`attach`) hands
+        the item to its writer instead."""
         if self.closed:
+            return
+        if self.writer is not None:
+            self.writer.add(item)
             return
         if len(self.items) >= QUEUE_LIMIT:
             self.items.clear()
@@ -75,11 +84,28 @@ class Stream:
     def offer(self, items: list[tuple]) -> None:
         """Queue best-effort items (presence) with one wake-up, and so one write; those that
         would pass QUEUE_LIMIT are dropped rather than closing the stream."""
-        items = items[:QUEUE_LIMIT - len(self.items)]
         if self.closed or not items:
+            return
+        if self.writer is not None:
+            self.writer.offer(items)
+            return
+        items = items[:QUEUE_LIMIT - len(self.items)]
+        if not items:
             return
         self.items.extend(items)
         self._wake()
+
+    def attach(self, sock, sent: int, on_close) -> None:
+        """From now on write this stream's frames straight to `sock` (a connected socket of
+        its own, see realtime/writer.py) from the hub's loop, with no greenlet waiting for
+        them; ids up to `sent` are skipped. What was queued meanwhile goes out first.
+        `on_close(stream)` is called once when the stream ends."""
+        from realtime.writer import SocketWriter
+
+        self.writer = SocketWriter(self, sock, sent, on_close)
+        queued, self.items = self.items, []
+        if queued:
+            self.writer.offer(queued)
 
     def wait(self, timeout: float | None = None) -> list[tuple]:
         """Wait until something is queued, the stream closes or `timeout` seconds pass; take
@@ -119,10 +145,14 @@ class Stream:
         self._timer.start(self.close)
 
     def close(self) -> None:
-        """End the stream: its reader wakes up, takes what was queued, and stops."""
+        """End the stream: its reader wakes up, takes what was queued, and stops (or its
+        writer sends what it can of what was queued, and closes the socket)."""
         if not self.closed:
             self.closed = True
             if self._timer is not None:
                 self._timer.close()
                 self._timer = None
-            self._wake()
+            if self.writer is not None:
+                self.writer.close()
+            else:
+                self._wake()

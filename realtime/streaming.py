@@ -6,10 +6,14 @@ with the hub (from then on it queues live events), load the person's memberships
 skipping ids already sent. Nothing here holds a database session or an app context while
 waiting. Every byte written comes from realtime/frames.py.
 """
+import os
 import socket
+import ssl
 import time
 
-from flask import Flask
+import _socket
+
+from flask import Flask, Response
 from gevent import get_hub
 
 from realtime import frames, store
@@ -88,31 +92,48 @@ def _hung_up(watcher, stream: Stream) -> None:
     stream.close()
 
 
-def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None):
-    """The response of GET /events: a generator of SSE bytes. `cursor` None starts at now.
-    `sock`, the request's socket, lets the stream end as soon as its client is gone."""
-    config = app.config
-    if cursor is None:  # start at "now", read before registering so nothing falls between
+def _begin(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None) -> tuple[Stream, int, bool]:
+    """Register the stream; returns (stream, cursor, fresh). `cursor` None starts at now,
+    read before registering so that nothing falls between."""
+    fresh = cursor is None
+    if fresh:
         with app.app_context():
             cursor = store.last_event_id()
-        fresh = True
-    else:
-        fresh = False
-    stream = _open(app, hub, user_id, credential)
+    return _open(app, hub, user_id, credential), cursor, fresh
+
+
+def _opening(app: Flask, stream: Stream, cursor: int, fresh: bool, state: dict):
+    """Yield what a stream starts with: the preamble and hello (only once registered: a client
+    that acts on hello must see what its act records), then the replay after `cursor` in
+    batches. Sets state["sent"] (the last id yielded) and state["reset"] (the cursor is no
+    longer served: RESET was yielded, and the stream must end)."""
+    config = app.config
+    yield frames.preamble(config["EVENT_RETRY"]) + frames.HELLO
+    state["sent"], state["reset"] = cursor, False
+    try:
+        for batch in _replay(app, stream.user_id, cursor, check=not fresh):
+            yield b"".join(frames.event_frame(view) for view in batch)
+            state["sent"] = batch[-1]["id"]
+            if stream.closed:  # gone (or revoked) during a long replay: read no more
+                return
+    except CursorTooOld:
+        state["reset"] = True
+        yield frames.RESET
+
+
+def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None):
+    """The response of GET /events under a server that keeps the request's greenlet for the
+    stream's life: a generator of SSE bytes. `cursor` None starts at now. `sock`, the
+    request's socket, lets the stream end as soon as its client is gone."""
+    config = app.config
+    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
     watcher = _watch_client(sock, stream, config["EVENT_HEARTBEAT"])
     try:
-        # Hello only once registered: a client that acts on it must see what its act records.
-        yield frames.preamble(config["EVENT_RETRY"]) + frames.HELLO
-        sent = cursor
-        try:
-            for batch in _replay(app, user_id, cursor, check=not fresh):
-                yield b"".join(frames.event_frame(view) for view in batch)
-                sent = batch[-1]["id"]
-                if stream.closed:  # gone (or revoked) during a long replay: read no more
-                    return
-        except CursorTooOld:
-            yield frames.RESET
+        state: dict = {}
+        yield from _opening(app, stream, cursor, fresh, state)
+        if state["reset"] or stream.closed:
             return
+        sent = state["sent"]
         stream.close_after(jittered(config["EVENT_STREAM_MAX_AGE"]))
         while True:
             out = []
@@ -131,6 +152,76 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
         if watcher is not None:
             watcher.close()  # before the descriptor can be reused by another connection
         hub.close(stream)
+
+
+def detachable(environ: dict) -> bool:
+    """True when GET /events can take over its connection: gunicorn's plain HTTP/1.x socket
+    (not TLS, not an HTTP/2 stream among others)."""
+    sock = environ.get("gunicorn.socket")
+    return (sock is not None and environ.get("SERVER_PROTOCOL") in ("HTTP/1.0", "HTTP/1.1")
+            and not isinstance(sock, ssl.SSLSocket) and hasattr(sock, "fileno"))
+
+
+def serve_detached(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock,
+                   head: bytes) -> None:
+    """GET /events on a connection it takes over (`detachable`): write `head` (the response's
+    status line and headers), the preamble, hello and replay on `sock` from the request's
+    greenlet, then hand a duplicate of the connection to the stream's SocketWriter
+    (realtime/writer.py) and return, so the request's greenlet ends. The server closes its
+    own descriptor of `sock` afterwards; the connection lives on through the writer's."""
+    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
+    try:
+        sock.sendall(head)
+        state: dict = {}
+        for chunk in _opening(app, stream, cursor, fresh, state):
+            sock.sendall(chunk)
+        if state["reset"] or stream.closed:
+            raise _Ended()
+        own = _socket.socket(fileno=os.dup(sock.fileno()))
+        own.setblocking(False)
+        if hasattr(socket, "TCP_USER_TIMEOUT"):  # see _watch_client
+            own.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
+                           max(1000, int(app.config["EVENT_HEARTBEAT"] * 2000 / 3)))
+    except (_Ended, OSError):
+        hub.close(stream)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # the response ends here: the client reconnects
+        except OSError:
+            pass
+        return
+    except BaseException:
+        hub.close(stream)
+        raise
+    stream.close_after(jittered(app.config["EVENT_STREAM_MAX_AGE"]))
+    stream.attach(own, state["sent"], hub.close)
+
+
+class _Ended(Exception):
+    """The stream ended while opening (reset, or closed during the replay)."""
+
+
+_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+
+
+class DetachedStreamResponse(Response):
+    """The response of GET /events on a `detachable` connection: called by the WSGI server,
+    it writes its own status line and headers (those Flask and its extensions set, with
+    `Connection: close`: the body ends when the connection does, so no chunked framing) and
+    runs `serve(sock, head)` (serve_detached), then tells gunicorn the connection is handled."""
+
+    def __init__(self, serve, **kwargs):
+        super().__init__(**kwargs)
+        self._serve = serve
+
+    def __call__(self, environ, start_response):
+        from gunicorn.workers.base_async import ALREADY_HANDLED
+
+        headers = [(name, value) for name, value in self.get_wsgi_headers(environ).items()
+                   if name.lower() not in _HOP_BY_HOP]
+        head = "".join([f"HTTP/1.1 {self.status}\r\n", *(f"{name}: {value}\r\n" for name, value in headers),
+                        "Connection: close\r\n\r\n"]).encode("latin-1")
+        self._serve(environ["gunicorn.socket"], head)
+        return ALREADY_HANDLED
 
 
 def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeout: float) -> dict:
@@ -170,4 +261,4 @@ def _take(item, after: int, collected: list[dict], ephemeral: list[dict]) -> Non
         collected.append(view)
 
 
-__all__ = ["CursorTooOld", "event_stream", "poll"]
+__all__ = ["CursorTooOld", "detachable", "event_stream", "poll", "serve_detached"]

@@ -7,7 +7,8 @@ from blueprints.auth.sessions import request_credential
 from blueprints.events import bp
 from extensions import db
 from realtime import hub
-from realtime.streaming import CursorTooOld, event_stream, poll
+from realtime.streaming import (CursorTooOld, DetachedStreamResponse, detachable, event_stream, poll,
+                                 serve_detached)
 
 MAX_CURSOR = 2**63 - 1
 
@@ -37,12 +38,19 @@ def stream():
     if cursor is None:
         cursor = _cursor(request.args.get("last_event_id"), "last_event_id")
     app = current_app._get_current_object()
-    # gunicorn hands its socket over, so a stream whose client is gone ends at once.
-    body = event_stream(app, hub(), user_id, request_credential(), cursor, request.environ.get("gunicorn.socket"))
-    return Response(body, mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache, no-transform",
-        "X-Accel-Buffering": "no",
-    })
+    headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+    credential, the_hub = request_credential(), hub()
+    if detachable(request.environ):
+        # gunicorn: the stream takes the connection over, and its greenlet ends once the
+        # replay is out (realtime/writer.py). Wait without holding a database connection.
+        db.session.remove()
+        return DetachedStreamResponse(
+            lambda sock, head: serve_detached(app, the_hub, user_id, credential, cursor, sock, head),
+            mimetype="text/event-stream", headers=headers)
+    # Elsewhere the request's greenlet writes the stream; gunicorn's socket, when there is one,
+    # lets it end as soon as its client is gone.
+    body = event_stream(app, the_hub, user_id, credential, cursor, request.environ.get("gunicorn.socket"))
+    return Response(body, mimetype="text/event-stream", headers=headers)
 
 
 @bp.route("/events/poll")

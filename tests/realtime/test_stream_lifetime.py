@@ -137,6 +137,21 @@ def test_logging_out_closes_the_browsers_stream(server):
 
 # -- streams end themselves ---------------------------------------------------------------------------
 
+def test_a_stream_outlives_the_request_that_opened_it(server):
+    # Under gunicorn the stream takes its connection over once its replay is out, and the
+    # request's greenlet ends (realtime/writer.py). gunicorn closes its own descriptor of the
+    # connection after its keep-alive wait (5 s): the stream must go on through its own.
+    alice, bob = server.people(2)
+    start = server.last_event_id()
+    with server.stream(bob, last_event_id=start) as stream:
+        stream.hello()
+        time.sleep(6.0)
+        asked = ask(server, alice, bob, "still there?")
+        frames = stream.until(lambda f: f.id is not None, timeout=5)
+        assert [f.json()["data"]["request"]["id"] for f in frames if f.id] == [asked["request"]["id"]]
+        assert sum(c.strip() == "heartbeat" for c in stream.comments) >= 5  # heartbeats all along
+
+
 def test_stream_ends_after_max_age_and_resuming_loses_nothing(start_server):
     server = start_server(FLASK_EVENT_STREAM_MAX_AGE=2)
     alice, bob = server.people(2)
