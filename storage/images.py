@@ -21,14 +21,35 @@ IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "im
 FRAME_OVERHEAD_PIXELS = 1024
 
 
-def animation_pixels(image: Image.Image) -> int:
+def animation_pixels(image: Image.Image, limit: int | None = None) -> int:
     """The work of re-encoding every frame of the opened (not yet decoded) `image`, in pixels:
     frames × (canvas pixels + FRAME_OVERHEAD_PIXELS), or the canvas alone for a still image.
     Pillow reads the frame count from the file's structure (the header for WebP and APNG, the
-    blocks for GIF) without decoding a frame."""
-    frames = getattr(image, "n_frames", 1)
+    blocks for GIF) without decoding a frame. With `limit`, a GIF's blocks are read only until
+    the count passes it (a file of a million empty frames then costs what the budget allows,
+    not a walk through every block); the result is then just over `limit`."""
     pixels = image.width * image.height
-    return pixels if frames <= 1 else frames * (pixels + FRAME_OVERHEAD_PIXELS)
+    per_frame = pixels + FRAME_OVERHEAD_PIXELS
+    if limit is not None and image.format == "GIF":
+        frames = _gif_frames_up_to(image, limit // per_frame + 1)
+    else:
+        frames = getattr(image, "n_frames", 1)
+    return pixels if frames <= 1 else frames * per_frame
+
+
+def _gif_frames_up_to(image: Image.Image, cap: int) -> int:
+    # Pillow's own GifImageFile.n_frames, stopped once `cap` frames (at least 2: animated or
+    # not) are seen: it steps through the blocks with the same private seek, which reads a
+    # frame's header without decoding it.
+    cap = max(cap, 2)
+    try:
+        while image.tell() + 1 < cap:
+            image._seek(image.tell() + 1, False)
+        return cap
+    except EOFError:
+        return image.tell() + 1
+    finally:
+        image.seek(0)
 
 
 def sniff(data: bytes) -> str:
@@ -54,7 +75,7 @@ def open_image(data: bytes, max_pixels: int | None = None, every_frame: bool = F
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=[expected])
-            if every_frame and animation_pixels(image) > limit:
+            if every_frame and animation_pixels(image, limit) > limit:
                 raise Image.DecompressionBombError("frames × pixels over the limit")
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
