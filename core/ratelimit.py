@@ -46,6 +46,11 @@ class FallbackLimiter(Limiter):
     down (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), instead of failing."""
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and not self._limits_before_views():
+            # Run for every request before its view: with no default, application or blueprint
+            # limits (every limit of Parley's sits on its view, checked when the view runs),
+            # there is nothing to check, and resolving that cost ~0.1 ms a request.
+            return
         try:
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
         except RateLimitExceeded:
@@ -58,6 +63,11 @@ class FallbackLimiter(Limiter):
             self.logger.warning("Rate limit storage failed under a request; checked in memory instead")
             self.context.seen_limits.clear()
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+
+    def _limits_before_views(self) -> bool:
+        manager = self.limit_manager
+        return bool(manager.default_limits or manager.application_limits or manager._blueprint_limits)
 
 
 def person_key() -> str:

@@ -367,3 +367,12 @@ def test_a_refused_code_keeps_the_typed_address_in_its_form(app, mailbox, page, 
     ask_for_code(client, page, "first@example.com")
     html = assert_refused(ask_for_code(client, page, "second@example.com"))
     assert re.search(rf'id="{field}"[^>]*value="second@example.com"', html)
+
+
+def test_a_default_limit_configured_for_the_whole_site_still_applies(database, mailbox, tmp_path):
+    # Parley's own limits sit on their views, so the limiter skips its before-view pass; a
+    # site-wide default (RATELIMIT_DEFAULT) must still be checked there.
+    app = make_app(database, mailbox, tmp_path, RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    statuses = [client.get("/login").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
