@@ -63,7 +63,10 @@ async def sustained_sends(ctx: Context) -> dict:
         note = "" if persisted == created else f"{persisted} rows for {created} acknowledged sends"
         figures.append(figure(f"sends.{kind}", f"Sends persisted per second, {label} (p99 POST < 50 ms)",
                               best["rate"] if best else 0, "/s", TARGETS[kind], ">=", note))
-        first = steps[0] if steps else None  # the lowest rate: one send at a time, nobody online
-        figures.append(figure(f"sends.cpu.{kind}", f"Server CPU per text send, {label} (at {first['rate'] if first else '?'}/s)",
-                              first["server_cpu_ms_per_send"] if first else None, "ms", CPU_TARGETS_MS[kind], "<="))
+        # At the highest rate held: the worker's own background (heartbeats, presence) is then
+        # spread over many sends, as in a busy site; at 50/s it adds ~2 ms a send here.
+        figures.append(figure(f"sends.cpu.{kind}",
+                              f"Server CPU per text send, {label} (at the highest rate held, {best['rate'] if best else '-'}/s)",
+                              best["server_cpu_ms_per_send"] if best else None, "ms", CPU_TARGETS_MS[kind], "<=",
+                              failed=best is None))
     return {"details": details, "figures": figures}
