@@ -52,10 +52,11 @@ def figure(key: str, label: str, value, unit: str, target, op: str, note: str = 
 
 @contextmanager
 def served(ctx: Context, kind: str, groups: int, group_size: int, loners: int = 0, env: dict | None = None,
-           host: str = "127.0.0.1"):
+           host: str = "127.0.0.1", cpus: str | None = None):
     """A fresh database of `kind` ("sqlite" or "postgresql") with `groups` groups of
-    `group_size` people (and `loners` in none), and a server on it: yields (server, population,
-    database); stops and drops both afterwards."""
+    `group_size` people (and `loners` in none), and a server on it (pinned to `cpus`, by
+    default the context's server CPUs): yields (server, population, database); stops and drops
+    both afterwards."""
     directory = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=ctx.directory))
     database = Database(kind, directory, ctx.pg_url)
     server = None
@@ -64,7 +65,7 @@ def served(ctx: Context, kind: str, groups: int, group_size: int, loners: int = 
         population = populate(database, groups, group_size, loners)
         ctx.log(f"  {len(population.people)} people in {groups} groups of {group_size} on {kind} "
                 f"({time.monotonic() - started:.1f} s)")
-        server = Server(database, directory, ctx.server_cpus, env, host)
+        server = Server(database, directory, cpus or ctx.server_cpus, env, host)
         yield server, population, database
     finally:
         if server is not None:

@@ -8,6 +8,7 @@ from bench.scenarios.common import Context, CpuWindow, figure, served
 
 TARGETS = {"sqlite": 1500, "postgresql": 1000}
 CPU_TARGETS_MS = {"sqlite": 1.0, "postgresql": 1.5}  # server CPU per text send
+SCALING_TARGET = 1.7  # two workers on two cores against one worker on one
 
 
 async def send_step(server, population, rate: float, seconds: float) -> dict:
@@ -69,4 +70,37 @@ async def sustained_sends(ctx: Context) -> dict:
                               f"Server CPU per text send, {label} (at the highest rate held, {best['rate'] if best else '-'}/s)",
                               best["server_cpu_ms_per_send"] if best else None, "ms", CPU_TARGETS_MS[kind], "<=",
                               failed=best is None))
+    figures.append(await _two_workers(ctx, details, rates, seconds))
     return {"details": details, "figures": figures}
+
+
+async def _two_workers(ctx: Context, details: dict, rates: list, seconds: float) -> dict:
+    """The same series on PostgreSQL with WEB_CONCURRENCY=2 through Redis, the server on both
+    cores (the load generator shares one): the best rate against the one-worker best."""
+    label = "Sends per second with two workers on both cores (PostgreSQL, Redis), against one worker"
+    one = (details.get("postgresql") or {}).get("best")
+    if not (ctx.pg_url and ctx.redis_url and one):
+        return figure("sends.two_workers", label, None, "×", SCALING_TARGET, ">=",
+                      "not run: needs PostgreSQL and Redis")
+    ctx.log(f"sends on postgresql, two workers through Redis: rates {rates}/s")
+    env = {"WEB_CONCURRENCY": "2", "REDIS_URL": ctx.redis_url, "FLASK_BROKER_CHANNEL": f"bench-{time.time_ns()}",
+           "FLASK_RATELIMIT_KEY_PREFIX": f"bench-{time.time_ns()}"}
+    steps, best = [], None
+    with served(ctx, "postgresql", 100, 20, env=env, cpus="0,1") as (server, population, database):
+        warm = await send_step(server, population, 20, 2)
+        for rate in rates:
+            step = await send_step(server, population, rate, seconds)
+            steps.append(step)
+            ctx.log(f"  {rate}/s: {step['created']}/{step['sent']} created, POST p99 {step['post_ms']['p99']} ms, "
+                    f"server {step['server_cpu_share']:.0%} of one core")
+            if not step["held"]:
+                break
+            best = step
+            time.sleep(0.5)
+        persisted = database.count("message")
+    created = sum(step["created"] for step in steps) + warm["created"]
+    details["postgresql, two workers"] = {"steps": steps, "best": best, "messages_in_database": persisted,
+                                          "messages_acknowledged": created}
+    ratio = round(best["rate"] / one["rate"], 2) if best else 0
+    return figure("sends.two_workers", label, ratio, "×", SCALING_TARGET, ">=",
+                  f"{best['rate'] if best else 'below ' + str(one['rate'])}/s against {one['rate']}/s")
