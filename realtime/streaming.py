@@ -6,12 +6,13 @@ with the hub (from then on it queues live events), load the person's memberships
 skipping ids already sent. Nothing here holds a database session or an app context while
 waiting. Every byte written comes from realtime/frames.py.
 """
-import os
+import logging
 import socket
 import ssl
 import time
 
 import _socket
+import gevent.socket
 
 from flask import Flask, Response
 from gevent import get_hub
@@ -19,6 +20,9 @@ from gevent import get_hub
 from realtime import frames, store
 from realtime.hub import Hub
 from realtime.stream import Stream, jittered
+
+
+log = logging.getLogger("parley.realtime")
 
 
 class CursorTooOld(Exception):
@@ -29,14 +33,17 @@ def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
     stream = hub.register(user_id, credential)
     if hub.memberships.knows(user_id):  # another stream of theirs keeps the view current already
         return stream
-    for _attempt in range(3):
-        loaded_after = hub.last_id
-        with app.app_context():
-            stays = store.load_stays(user_id, loaded_after)
-        if hub.install_stays(user_id, stays, loaded_after):
-            return stream
-    hub.close(stream)
-    raise RuntimeError("the hub moved on too fast to load memberships")
+    try:
+        for _attempt in range(3):
+            loaded_after = hub.last_id
+            with app.app_context():
+                stays = store.load_stays(user_id, loaded_after)
+            if hub.install_stays(user_id, stays, loaded_after):
+                return stream
+        raise RuntimeError("the hub moved on too fast to load memberships")
+    except BaseException:  # a database error too: the stream must not stay registered
+        hub.close(stream)
+        raise
 
 
 def _replay(app: Flask, user_id: int, cursor: int, check: bool):
@@ -155,45 +162,52 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
 
 
 def detachable(environ: dict) -> bool:
-    """True when GET /events can take over its connection: gunicorn's plain HTTP/1.x socket
-    (not TLS, not an HTTP/2 stream among others)."""
+    """True when GET /events can take over its connection: a GET on gunicorn's gevent worker,
+    over a plain HTTP/1.x socket (not TLS, not an HTTP/2 stream among others)."""
     sock = environ.get("gunicorn.socket")
-    return (sock is not None and environ.get("SERVER_PROTOCOL") in ("HTTP/1.0", "HTTP/1.1")
-            and not isinstance(sock, ssl.SSLSocket) and hasattr(sock, "fileno"))
+    return (isinstance(sock, gevent.socket.socket) and not isinstance(sock, ssl.SSLSocket)
+            and environ.get("REQUEST_METHOD") == "GET"
+            and environ.get("SERVER_PROTOCOL") in ("HTTP/1.0", "HTTP/1.1"))
 
 
 def serve_detached(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock,
                    head: bytes) -> None:
     """GET /events on a connection it takes over (`detachable`): write `head` (the response's
     status line and headers), the preamble, hello and replay on `sock` from the request's
-    greenlet, then hand a duplicate of the connection to the stream's SocketWriter
-    (realtime/writer.py) and return, so the request's greenlet ends. The server closes its
-    own descriptor of `sock` afterwards; the connection lives on through the writer's."""
+    greenlet, then take the connection's descriptor from `sock` (which the server then holds
+    closed) and hand it to the stream's SocketWriter (realtime/writer.py), so the request's
+    greenlet can end. Returns True once attached; False when the stream ended while opening
+    (the connection is then shut: the client reconnects)."""
     stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
     try:
+        if hasattr(socket, "TCP_USER_TIMEOUT"):  # a client that vanishes mid-replay, see _watch_client
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
+                            max(1000, int(app.config["EVENT_HEARTBEAT"] * 2000 / 3)))
         sock.sendall(head)
         state: dict = {}
         for chunk in _opening(app, stream, cursor, fresh, state):
             sock.sendall(chunk)
         if state["reset"] or stream.closed:
             raise _Ended()
-        own = _socket.socket(fileno=os.dup(sock.fileno()))
-        own.setblocking(False)
-        if hasattr(socket, "TCP_USER_TIMEOUT"):  # see _watch_client
-            own.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
-                           max(1000, int(app.config["EVENT_HEARTBEAT"] * 2000 / 3)))
-    except (_Ended, OSError):
+    except BaseException as exc:
         hub.close(stream)
+        if not isinstance(exc, (_Ended, OSError)):
+            # Past the head, an answer can only end: no error page after a 200.
+            log.exception("event stream failed while opening")
         try:
-            sock.shutdown(socket.SHUT_RDWR)  # the response ends here: the client reconnects
+            sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        return
-    except BaseException:
-        hub.close(stream)
+        if isinstance(exc, (_Ended, Exception)):
+            return False
         raise
+    # The descriptor changes hands: gunicorn's socket object no longer owns it, so neither its
+    # keep-alive wait nor its close touches the connection again.
+    own = _socket.socket(fileno=sock.detach())
+    own.setblocking(False)
     stream.close_after(jittered(app.config["EVENT_STREAM_MAX_AGE"]))
     stream.attach(own, state["sent"], hub.close)
+    return True
 
 
 class _Ended(Exception):
@@ -207,21 +221,21 @@ class DetachedStreamResponse(Response):
     """The response of GET /events on a `detachable` connection: called by the WSGI server,
     it writes its own status line and headers (those Flask and its extensions set, with
     `Connection: close`: the body ends when the connection does, so no chunked framing) and
-    runs `serve(sock, head)` (serve_detached), then tells gunicorn the connection is handled."""
+    runs `serve(sock, head)` (serve_detached). Then it ends gunicorn's handling of the connection
+    (StopIteration: "close the connection", whose descriptor the stream has taken), so gunicorn
+    neither waits on it for a next request nor answers one written behind this request."""
 
     def __init__(self, serve, **kwargs):
         super().__init__(**kwargs)
         self._serve = serve
 
     def __call__(self, environ, start_response):
-        from gunicorn.workers.base_async import ALREADY_HANDLED
-
         headers = [(name, value) for name, value in self.get_wsgi_headers(environ).items()
                    if name.lower() not in _HOP_BY_HOP]
         head = "".join([f"HTTP/1.1 {self.status}\r\n", *(f"{name}: {value}\r\n" for name, value in headers),
                         "Connection: close\r\n\r\n"]).encode("latin-1")
         self._serve(environ["gunicorn.socket"], head)
-        return ALREADY_HANDLED
+        raise StopIteration("the event stream took the connection over")
 
 
 def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeout: float) -> dict:

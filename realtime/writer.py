@@ -35,7 +35,7 @@ class SocketWriter:
         self.on_close = on_close
         self._pending: list[bytes] = []
         self._scheduled = False
-        self._backlog = b""
+        self._backlog: bytearray | None = None  # what send() did not take, until it does
         loop = get_hub().loop
         self._writing = None
         self._reading = loop.io(sock.fileno(), 1)  # 1: readable
@@ -54,7 +54,7 @@ class SocketWriter:
     def offer(self, items: list[tuple]) -> None:
         """Write best-effort `items` (presence, or what queued before attaching) with the
         others of this turn; frames without an id are dropped while the client is far behind."""
-        behind = len(self._backlog) > PRESENCE_LIMIT
+        behind = self._backlog is not None and len(self._backlog) > PRESENCE_LIMIT
         for event_id, frame, _view in items:
             if event_id is None:
                 if behind:
@@ -78,26 +78,36 @@ class SocketWriter:
             return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
-        self._backlog = self._backlog + data if self._backlog else data
-        if self._writing is None:  # else the socket is full: the writable watcher goes on
-            self._send()
+        if self._backlog is None:
+            self._send(data)
+            return
+        self._backlog += data  # the socket is full: its writable watcher sends this later
+        if len(self._backlog) > BACKLOG_LIMIT:  # a client that reads nothing (a zero window)
+            self.stream.close()
 
-    def _send(self) -> None:
+    def _send(self, data=None) -> None:
+        # `data` when nothing waits; else (the writable watcher) what waits in the backlog.
+        if data is None:
+            data = self._backlog
         try:
-            written = self.sock.send(self._backlog)
+            written = self.sock.send(data)
         except (BlockingIOError, InterruptedError):
             written = 0
         except OSError:  # reset, broken pipe: the client is gone
             self.stream.close()
             return
-        self._backlog = self._backlog[written:]
-        if not self._backlog:
+        if written == len(data):
+            # All out: no buffer is kept (an idle stream holds none).
+            self._backlog = None
             if self._writing is not None:
                 self._writing.close()
                 self._writing = None
-        elif len(self._backlog) > BACKLOG_LIMIT:
-            self.stream.close()
-        elif self._writing is None:
+            return
+        if self._backlog is None:
+            self._backlog = bytearray(data[written:])
+        else:
+            del self._backlog[:written]
+        if self._writing is None:
             self._writing = get_hub().loop.io(self.sock.fileno(), 2)  # 2: writable
             self._writing.start(self._send)
 
@@ -107,15 +117,14 @@ class SocketWriter:
         sock = self.sock
         if sock is None:
             return
-        if self._pending:
-            self._backlog += b"".join(self._pending)
-            self._pending.clear()
-        if self._backlog:
+        rest = bytes(self._backlog or b"") + b"".join(self._pending)
+        self._pending.clear()
+        self._backlog = None
+        if rest:
             try:
-                sock.send(self._backlog)
+                sock.send(rest)
             except OSError:
                 pass
-            self._backlog = b""
         for watcher in (self._reading, self._writing):
             if watcher is not None:
                 watcher.close()  # before the descriptor can be reused by another connection

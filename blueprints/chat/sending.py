@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -113,8 +113,14 @@ class SendBatches:
                     break
                 self._leading = True
             self._lead()  # its batch may not reach `send` when more than max_batch wait
+            if not send.done:
+                # This request committed others' sends, not its own: what it may say about
+                # its own change (core/error_pages.note_commit) must not count that.
+                g.pop("parley_committed", None)
         if send.error is not None:
-            raise send.error
+            # One error may answer many requests (its type decides the answer: a pool timeout is
+            # a 503); each raise starts its traceback afresh rather than growing the shared one.
+            raise send.error.with_traceback(None)
         return send.sent
 
     def _lead(self) -> None:
@@ -133,12 +139,14 @@ class SendBatches:
                 for send in batch:  # a twin among them: each alone, finding its twin
                     _settle(send, store_alone)
             except Exception as exc:  # noqa: BLE001 - each request answers for its own send
-                db.session.rollback()
                 for send in batch:
                     send.error = exc
+                db.session.rollback()
         finally:
             with self._changed:
                 for send in batch:
+                    if send.sent is None and send.error is None:  # the leader was cut short
+                        send.error = RuntimeError("the send was not stored")
                     send.done = True
                 self.waiting -= len(batch)
                 self._leading = False
@@ -150,6 +158,8 @@ def _settle(send: TextSend, store) -> None:
         send.sent = store(send)
     except Exception as exc:  # noqa: BLE001 - raised again in the send's own request
         send.error = exc
+        db.session.rollback()  # an aborted transaction must not fail the sends after it
+
 
 
 def store_batch(batch: list[TextSend]) -> None:
