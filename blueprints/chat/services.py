@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.chat.payloads import message_json, message_jsons, new_text_json
+from blueprints.chat.payloads import message_json, new_text_json
 from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
