@@ -372,7 +372,13 @@ def test_a_refused_code_keeps_the_typed_address_in_its_form(app, mailbox, page, 
 def test_a_default_limit_configured_for_the_whole_site_still_applies(database, mailbox, tmp_path):
     # Parley's own limits sit on their views, so the limiter skips its before-view pass; a
     # site-wide default (RATELIMIT_DEFAULT) must still be checked there.
-    app = make_app(database, mailbox, tmp_path, RATELIMIT_DEFAULT="2 per minute")
-    client = app.test_client()
-    statuses = [client.get("/login").status_code for _ in range(3)]
+    from extensions import limiter
+    try:
+        app = make_app(database, mailbox, tmp_path, RATELIMIT_DEFAULT="2 per minute")
+        client = app.test_client()
+        statuses = [client.get("/login").status_code for _ in range(3)]
+    finally:
+        # The limiter is one object for every app of the process: the apps of later tests
+        # (which set no default) must not inherit this one.
+        limiter.limit_manager.set_default_limits([])
     assert statuses == [200, 200, 429]
