@@ -39,9 +39,13 @@ def two_servers(redis_url, mailbox, tmp_path):
     secret = "s" * 40
     app = make_app((db_url, {}), mailbox, tmp_path, SECRET_KEY=secret)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",) and not k.startswith("FLASK_")}
+    channel = "parley-test:" + uuid.uuid4().hex
     env.update({"FLASK_SQLALCHEMY_DATABASE_URI": db_url, "FLASK_SECRET_KEY": secret,
                 "FLASK_INSTANCE_PATH": str(tmp_path), "REDIS_URL": redis_url,
-                "FLASK_BROKER_CHANNEL": "parley-test:" + uuid.uuid4().hex,
+                "FLASK_BROKER_CHANNEL": channel,
+                # Rate-limit counters live in Redis, which outlives test runs, keyed by user ids
+                # that every run reuses: a prefix of this run's own.
+                "FLASK_RATELIMIT_KEY_PREFIX": channel,
                 "FLASK_EVENT_HEARTBEAT": "1", "PARLEY_ACCESS_LOG": "/dev/null"})
     servers = [start_server(env), start_server(env)]
     yield app, [url for _process, url in servers]
