@@ -45,22 +45,8 @@ async def sustained_sends(ctx: Context) -> dict:
             continue
         ctx.log(f"sends on {kind}: rates {rates}/s, {seconds} s each")
         with served(ctx, kind, 100, 20) as (server, population, database):
-            warm = await send_step(server, population, 20, 2)  # warm-up: pools, caches
-            steps, best = [], None
-            for rate in rates:
-                step = await send_step(server, population, rate, seconds)
-                steps.append(step)
-                ctx.log(f"  {rate}/s: {step['created']}/{step['sent']} created, POST p50 {step['post_ms']['p50']} ms "
-                        f"p99 {step['post_ms']['p99']} ms, server {step['server_cpu_share']:.0%}, "
-                        f"{step['server_cpu_ms_per_send']} ms CPU a send")
-                if not step["held"]:
-                    break
-                best = step
-                time.sleep(0.5)
-            persisted = database.count("message")
-            created = sum(step["created"] for step in steps) + warm["created"]
-        details[kind] = {"steps": steps, "best": best, "messages_in_database": persisted,
-                         "messages_acknowledged": created}
+            details[kind] = block = await _series(ctx, server, population, database, rates, seconds)
+        best, persisted, created = block["best"], block["messages_in_database"], block["messages_acknowledged"]
         note = "" if persisted == created else f"{persisted} rows for {created} acknowledged sends"
         figures.append(figure(f"sends.{kind}", f"Sends persisted per second, {label} (p99 POST < 50 ms)",
                               best["rate"] if best else 0, "/s", TARGETS[kind], ">=", note))
@@ -74,6 +60,25 @@ async def sustained_sends(ctx: Context) -> dict:
     return {"details": details, "figures": figures}
 
 
+async def _series(ctx: Context, server, population, database, rates: list, seconds: float) -> dict:
+    """Warm up, then send at each of `rates` (messages/s) for `seconds` until a step does not
+    hold; returns the steps, the best held, and the rows stored against the sends acknowledged."""
+    warm = await send_step(server, population, 20, 2)  # warm-up: pools, caches
+    steps, best = [], None
+    for rate in rates:
+        step = await send_step(server, population, rate, seconds)
+        steps.append(step)
+        ctx.log(f"  {rate}/s: {step['created']}/{step['sent']} created, POST p50 {step['post_ms']['p50']} ms "
+                f"p99 {step['post_ms']['p99']} ms, server {step['server_cpu_share']:.0%} of a core, "
+                f"{step['server_cpu_ms_per_send']} ms CPU a send")
+        if not step["held"]:
+            break
+        best = step
+        time.sleep(0.5)
+    return {"steps": steps, "best": best, "messages_in_database": database.count("message"),
+            "messages_acknowledged": sum(step["created"] for step in steps) + warm["created"]}
+
+
 async def _two_workers(ctx: Context, details: dict, rates: list, seconds: float) -> dict:
     """The same series on PostgreSQL with WEB_CONCURRENCY=2 through Redis, the server on both
     cores (the load generator shares one): the best rate against the one-worker best."""
@@ -81,26 +86,13 @@ async def _two_workers(ctx: Context, details: dict, rates: list, seconds: float)
     one = (details.get("postgresql") or {}).get("best")
     if not (ctx.pg_url and ctx.redis_url and one):
         return figure("sends.two_workers", label, None, "×", SCALING_TARGET, ">=",
-                      "not run: needs PostgreSQL and Redis")
+                      "not run: needs PostgreSQL, Redis and a one-worker rate that held")
     ctx.log(f"sends on postgresql, two workers through Redis: rates {rates}/s")
     env = {"WEB_CONCURRENCY": "2", "REDIS_URL": ctx.redis_url, "FLASK_BROKER_CHANNEL": f"bench-{time.time_ns()}",
            "FLASK_RATELIMIT_KEY_PREFIX": f"bench-{time.time_ns()}"}
-    steps, best = [], None
     with served(ctx, "postgresql", 100, 20, env=env, cpus="0,1") as (server, population, database):
-        warm = await send_step(server, population, 20, 2)
-        for rate in rates:
-            step = await send_step(server, population, rate, seconds)
-            steps.append(step)
-            ctx.log(f"  {rate}/s: {step['created']}/{step['sent']} created, POST p99 {step['post_ms']['p99']} ms, "
-                    f"server {step['server_cpu_share']:.0%} of one core")
-            if not step["held"]:
-                break
-            best = step
-            time.sleep(0.5)
-        persisted = database.count("message")
-    created = sum(step["created"] for step in steps) + warm["created"]
-    details["postgresql, two workers"] = {"steps": steps, "best": best, "messages_in_database": persisted,
-                                          "messages_acknowledged": created}
+        details["postgresql, two workers"] = block = await _series(ctx, server, population, database, rates, seconds)
+    best = block["best"]
     ratio = round(best["rate"] / one["rate"], 2) if best else 0
     return figure("sends.two_workers", label, ratio, "×", SCALING_TARGET, ">=",
                   f"{best['rate'] if best else 'below ' + str(one['rate'])}/s against {one['rate']}/s")

@@ -192,12 +192,19 @@ def store_alone(send: TextSend) -> Sent:
     try:
         store_batch([send])
     except IntegrityError:
-        db.session.rollback()
-        stored = already_sent(send.sender_id, send.client_id)
-        if stored is None:
-            raise
-        return stored
+        return stored_twin(send.sender_id, send.client_id)
     return send.sent
+
+
+def stored_twin(sender_id: int, client_id: str | None) -> Sent:
+    """Call while handling the IntegrityError of a message insert: roll back, and return the
+    message `sender_id` already stored with `client_id` (created False), or raise the error
+    again when there is none (the unique index refused something else)."""
+    db.session.rollback()
+    stored = already_sent(sender_id, client_id)
+    if stored is None:
+        raise  # noqa: PLE0704 - the IntegrityError being handled by the caller
+    return stored
 
 
 def batches() -> SendBatches:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.chat.payloads import message_json, new_text_json
-from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches
+from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, stored_twin
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -136,11 +136,7 @@ def store_message(sender: User, conversation: "SendTarget", message: Message) ->
         event.stamp(message, "event_id")
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
-        stored = already_sent(sender.id, message.client_id)
-        if stored is None:
-            raise
-        return stored
+        return stored_twin(sender.id, message.client_id)
     return Sent(True, payload)
 
 
