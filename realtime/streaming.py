@@ -6,6 +6,7 @@ with the hub (from then on it queues live events), load the person's memberships
 skipping ids already sent. Nothing here holds a database session or an app context while
 waiting. Every byte written comes from realtime/frames.py.
 """
+import contextlib
 import logging
 import socket
 import ssl
@@ -85,13 +86,19 @@ def _watch_client(sock, stream: Stream, heartbeat: float):
         return None
     try:
         fileno = sock.fileno()
-        if hasattr(socket, "TCP_USER_TIMEOUT"):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, max(1000, int(heartbeat * 2000 / 3)))
+        _give_up_on_silence(sock, heartbeat)
     except (OSError, AttributeError, TypeError):
         return None
     watcher = get_hub().loop.io(fileno, 1)  # 1: readable
     watcher.start(_hung_up, watcher, stream)
     return watcher
+
+
+def _give_up_on_silence(sock, heartbeat: float) -> None:
+    """Let the kernel give up a connection whose written data goes unacknowledged for two
+    thirds of a heartbeat (`heartbeat` seconds; see _watch_client). Raises OSError."""
+    if hasattr(socket, "TCP_USER_TIMEOUT"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, max(1000, int(heartbeat * 2000 / 3)))
 
 
 def _hung_up(watcher, stream: Stream) -> None:
@@ -180,9 +187,7 @@ def serve_detached(app: Flask, hub: Hub, user_id: int, credential: str, cursor: 
     (the connection is then shut: the client reconnects)."""
     stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
     try:
-        if hasattr(socket, "TCP_USER_TIMEOUT"):  # a client that vanishes mid-replay, see _watch_client
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
-                            max(1000, int(app.config["EVENT_HEARTBEAT"] * 2000 / 3)))
+        _give_up_on_silence(sock, app.config["EVENT_HEARTBEAT"])  # a client that vanishes mid-replay
         sock.sendall(head)
         state: dict = {}
         for chunk in _opening(app, stream, cursor, fresh, state):
@@ -194,11 +199,9 @@ def serve_detached(app: Flask, hub: Hub, user_id: int, credential: str, cursor: 
         if not isinstance(exc, (_Ended, OSError)):
             # Past the head, an answer can only end: no error page after a 200.
             log.exception("event stream failed while opening")
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        if isinstance(exc, (_Ended, Exception)):
+        if isinstance(exc, Exception):
             return False
         raise
     # The descriptor changes hands: gunicorn's socket object no longer owns it, so neither its

@@ -13,6 +13,7 @@ off (it resumes from its cursor, as with QUEUE_LIMIT). The socket becoming reada
 client hung up (it never sends anything after its request) or vanished (TCP_USER_TIMEOUT):
 the stream ends at once.
 """
+import contextlib
 import socket
 
 from gevent import get_hub
@@ -121,19 +122,15 @@ class SocketWriter:
         self._pending.clear()
         self._backlog = None
         if rest:
-            try:
+            with contextlib.suppress(OSError):
                 sock.send(rest)
-            except OSError:
-                pass
         for watcher in (self._reading, self._writing):
             if watcher is not None:
                 watcher.close()  # before the descriptor can be reused by another connection
         self._reading = self._writing = None
         self.sock = None
-        try:
-            sock.shutdown(socket.SHUT_RDWR)  # ends the connection for every descriptor of it
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # a FIN even if the connection was shared
         sock.close()
         on_close, self.on_close = self.on_close, None
         if on_close is not None:

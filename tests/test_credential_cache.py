@@ -14,7 +14,7 @@ from tests.support.apps import make_app
 from tests.support.factories import direct_conversation, make_friends, make_user
 from tests.support.login import login_client
 from tests.support.pages import post_profile
-from tests.test_tokens import bearer, create_token, token_ids
+from tests.test_tokens import alice, bearer, token, token_ids  # noqa: F401 - alice and token are fixtures
 
 TTL = 0.5  # AUTH_CACHE_SECONDS in these tests
 
@@ -31,16 +31,6 @@ def app(app):
 def a_second_passes(app) -> None:
     """As if EPOCH_CHECK seconds had passed: the next request reads the credential epoch."""
     app.extensions[EXTENSION_KEY].epoch_read_at = float("-inf")
-
-
-@pytest.fixture
-def alice(app, user):
-    return login_client(app)
-
-
-@pytest.fixture
-def token(alice):
-    return create_token(alice)[1]
 
 
 def me(app, token) -> dict | int:
