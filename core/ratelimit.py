@@ -30,20 +30,80 @@ codes sent; auth and profile routes). Beyond a budget the view raises RateLimitE
 core/error_pages.py answers with 429, the limit's reason, the wait and Retry-After, or with the
 page its view declared with `refused_page`.
 """
+import threading
+import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded, RouteLimit
 from flask_login import current_user
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import STRATEGIES
 
 # The attribute `refused_page` sets on a view, read by core/error_pages.py.
 REFUSED_PAGE = "refused_page"
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """limits' in-memory storage (`memory://`) without its timer.
+
+    limits 5's MemoryStorage starts a `threading.Timer` (a greenlet under gevent) 10 ms after
+    every count, which walks every key to drop the expired ones: under steady traffic it walks
+    all keys a hundred times a second (6-8% of a worker's CPU at 400 sends/s with 2,000
+    people; bench/RESULTS.md). Its reads already ignore what has expired (`get` checks the
+    expiry, the moving window compares times), so the walk only frees memory; here it runs
+    inline, in the counting call, at most once every `sweep_seconds` (float, seconds), and
+    also drops the moving windows it has emptied (limits keeps their empty lists).
+    """
+
+    STORAGE_SCHEME = None  # not registered: FallbackLimiter puts it in place of memory://
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, sweep_seconds: float = 10.0,
+                 **options) -> None:
+        Storage.__init__(self, uri, wrap_exceptions=wrap_exceptions, **options)
+        self.storage = Counter()
+        self.locks = defaultdict(threading.RLock)
+        self.expirations = {}
+        self.events = {}
+        self.sweep_seconds = sweep_seconds
+        self._next_sweep = time.monotonic() + sweep_seconds
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["locks"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.locks = defaultdict(threading.RLock)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        # Called by MemoryStorage's incr, decr and acquire_entry in place of starting a timer.
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_seconds
+            self._MemoryStorage__expire_events()
+            # limits keeps a moving window's emptied list; drop it with its key.
+            for key in [key for key, entries in self.events.items() if not entries]:
+                del self.events[key]
+
+
 class FallbackLimiter(Limiter):
     """A Limiter whose every request falls back to in-memory counting while the storage is
-    down (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), instead of failing."""
+    down (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), instead of failing; its in-memory storage
+    (`memory://`, and the fallback) is SweptMemoryStorage, which keeps no timer."""
+
+    def init_app(self, app, *args, **kwargs) -> None:
+        super().init_app(app, *args, **kwargs)
+        strategy = STRATEGIES[self._strategy]
+        if type(self._storage) is MemoryStorage:
+            self._storage = SweptMemoryStorage()
+            self._limiter = strategy(self._storage)
+        if self._fallback_limiter is not None:
+            self._fallback_storage = SweptMemoryStorage()
+            self._fallback_limiter = strategy(self._fallback_storage)
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         if in_middleware and not self._limits_before_views():
