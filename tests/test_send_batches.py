@@ -10,9 +10,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
+from blueprints.chat import sending
 from blueprints.chat.sending import EXTENSION_KEY, SendBatches
+from blueprints.friends import services as friends
 from extensions import db
-from models import Event, Message
+from models import Event, Message, User
+from tests.support.factories import direct_conversation
 from tests.support.login import quick_client
 
 API = "/api/v1"
@@ -122,3 +125,52 @@ def test_twins_in_one_batch_store_one_message_and_both_are_answered(app, group, 
         assert db.session.scalar(select(func.count()).select_from(Message).where(Message.client_id == twin)) == 1
         # ...and its sends were stored one by one, the twin finding the other.
         assert sorted(db.session.scalars(select(Message.body))) == ["another", "first", "twin"]
+
+
+@pytest.mark.parametrize("one_query", [True, False], ids=["one query", "a query per conversation"])
+def test_sends_refused_in_a_batch_are_answered_each_in_its_language_and_the_others_stored(
+        app, alice_and_friends, group, senders, monkeypatch, one_query):
+    """The leader checks every sender of its batch in its own transaction (may they send
+    there?): a non-member and a direct conversation whose friendship has ended are refused
+    without failing the others, each refusal in its own request's language. Both ways of
+    asking: every conversation and sender in one query, and (for large batches) a query per
+    conversation."""
+    if not one_query:
+        monkeypatch.setattr(sending, "_MAX_COMBINATIONS", 0)
+    alice, bob, _carol, _dave = alice_and_friends
+    app.extensions[EXTENSION_KEY] = batches = SendBatches()
+    with app.app_context():
+        ended = direct_conversation(app, alice, bob)
+        friends.delete_friend(db.session.get(User, alice), bob)
+    outsider_client, outsider_headers = quick_client(app, "dave")  # not in the group
+    bob_client, bob_headers = quick_client(app, "bob")  # no longer alice's friend
+    browsers = [senders[0], (outsider_client, {**outsider_headers, "Accept-Language": "zh-CN"}),
+                senders[1], (bob_client, {**bob_headers, "Accept-Language": "en"})]
+    targets = [group, group, group, ended]
+    answers = {}
+
+    def post(index):
+        client, headers = browsers[index]
+        response = client.post(f"{API}/conversations/{targets[index]}/messages",
+                               json={"body": f"message {index}", "client_id": str(uuid.uuid4())}, headers=headers)
+        answers[index] = (response.status_code, response.get_json())
+
+    held = CounterHeld(app)
+    try:
+        threads = [threading.Thread(target=post, args=(i,), daemon=True) for i in range(len(browsers))]
+        threads[0].start()
+        wait_for(lambda: waiting(app) == 1, "the first send waiting")
+        for thread in threads[1:]:
+            thread.start()
+        wait_for(lambda: waiting(app) == len(browsers), "every send waiting")
+    finally:
+        held.release()
+    for thread in threads:
+        thread.join(30)
+    assert batches.batches == 2  # the first alone, then the three behind it, refusals and all
+    assert answers[0][0] == answers[2][0] == 201
+    assert answers[1][0] == 404 and answers[1][1]["message"] == "该会话不存在，或你不在其中。"
+    assert answers[3][0] == 403
+    assert answers[3][1]["message"] == "You can only send messages to your friends. Add them again to chat."
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Message.body).where(Message.kind == "text"))) == ["message 0", "message 2"]

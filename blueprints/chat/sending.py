@@ -1,17 +1,23 @@
 """Storing text messages: the sends that arrive together commit together (group commit).
 
-A send that has passed its checks (services.send_message) becomes a `TextSend` and waits in
-its worker's `SendBatches`. The first of those waiting becomes the leader: it lets the other
-requests that are ready to run reach the queue too, takes every send queued, and stores them
-all in one transaction (docs/delivery.md, "Ids", block allocation):
+A send whose text has passed its checks (services.send_message) becomes a `TextSend` and
+waits in its worker's `SendBatches`. The first of those waiting becomes the leader: it lets
+the other requests that are ready to run reach the queue too, takes every send queued, and
+stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
 
+    SELECT ... membership JOIN conversation         (may each sender send there? one query)
+    SELECT ... friendship                           (only when a direct conversation is among them)
     UPDATE conversation ... (each conversation once, in id order)
     UPDATE event_counter SET last_id = last_id + n RETURNING last_id
     INSERT INTO message ... RETURNING id            (one statement, n rows)
     INSERT INTO event ...                           (one statement, n rows)
     COMMIT, then one broker message with the n events
 
-and wakes the others; whoever arrived meanwhile is the next batch. Every POST is answered
+and wakes the others; whoever arrived meanwhile is the next batch. A send its sender may
+not make (not a current member, a dissolved group, a direct conversation with someone no
+longer a friend) is left out and answered with its refusal, in its own request's language.
+Checking in the writing transaction costs a send no connection, transaction or (on
+PostgreSQL) round trips of its own. Every POST is answered
 after the COMMIT that stored its own message, so a 201 still means "stored". Per send this
 spares a transaction, a counter update and a broker message, and on PostgreSQL the event
 counter's row lock is held once per batch instead of once per send, which was the ceiling on
@@ -23,16 +29,19 @@ finding its twin as before. A batch that fails otherwise fails each of its sends
 """
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, g
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat.payloads import message_jsons
+from core.errors import DomainError, Forbidden, NotFound
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, Message
+from models import Conversation, Friendship, Membership, Message
 from realtime import events
 from realtime.eventlog import take_event_ids, write_events
 
@@ -45,6 +54,38 @@ _MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
 TOUCH_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
           .values(last_activity_at=bindparam("now")))
 _INSERT_TEXTS = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+# Of the conversations and senders asked, the pairs where the sender is a current member of
+# a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
+# of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
+# for a list of row values it scans the table.
+_SENDERS_IN = (select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
+               .join(Conversation, Conversation.id == Membership.conversation_id)
+               .where(Membership.conversation_id.in_(bindparam("conversation_ids", expanding=True)),
+                      Membership.user_id.in_(bindparam("user_ids", expanding=True)),
+                      Membership.left_at.is_(None), Conversation.dissolved_at.is_(None)))
+_MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query per conversation
+# Of the users and friends asked, the pairs that are friends.
+_FRIENDS_AMONG = (select(Friendship.user_id, Friendship.friend_id)
+                  .where(Friendship.user_id.in_(bindparam("user_ids", expanding=True)),
+                         Friendship.friend_id.in_(bindparam("friend_ids", expanding=True))))
+
+
+def not_in_conversation() -> NotFound:
+    """The refusal of a send (or read) in a conversation the person is not in, translated
+    for the current request."""
+    return NotFound(_("This conversation does not exist, or you are not in it."))
+
+
+def not_friends() -> Forbidden:
+    """The refusal of a send in a direct conversation with someone no longer a friend,
+    translated for the current request."""
+    return Forbidden(_("You can only send messages to your friends. Add them again to chat."))
+
+
+def direct_peer(direct_key: str, user_id: int) -> int:
+    """The other person of a direct conversation whose key is `direct_key` ("low:high")."""
+    low, high = (int(part) for part in direct_key.split(":"))
+    return high if low == user_id else low
 
 
 @dataclass
@@ -71,15 +112,17 @@ def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
 
 @dataclass(eq=False)
 class TextSend:
-    """One checked text send waiting to be stored: its sender's id, its conversation, and
-    its message as delivered (`new_text_json`, "id" and "created_at" still None). The writer
-    sets `sent` or `error`, then `done`."""
+    """One text send waiting to be stored: its sender's id, its conversation, and its message
+    as delivered (`new_text_json`, "id" and "created_at" still None). The writer sets `sent`,
+    `error` (storing failed) or `refusal` (the sender may not send there: it makes the error
+    in the send's own request), then `done`."""
 
     sender_id: int
     conversation_id: int
     payload: dict
     sent: Sent | None = None
     error: BaseException | None = None
+    refusal: Callable[[], DomainError] | None = None
     done: bool = field(default=False)
 
     @property
@@ -117,6 +160,8 @@ class SendBatches:
                 # This request committed others' sends, not its own: what it may say about
                 # its own change (core/error_pages.note_commit) must not count that.
                 g.pop("parley_committed", None)
+        if send.refusal is not None:
+            raise send.refusal()
         if send.error is not None:
             # One error may answer many requests (its type decides the answer: a pool timeout is
             # a 503); each raise starts its traceback afresh rather than growing the shared one.
@@ -145,7 +190,7 @@ class SendBatches:
         finally:
             with self._changed:
                 for send in batch:
-                    if send.sent is None and send.error is None:  # the leader was cut short
+                    if send.sent is None and send.error is None and send.refusal is None:  # cut short
                         send.error = RuntimeError("the send was not stored")
                     send.done = True
                 self.waiting -= len(batch)
@@ -163,13 +208,17 @@ def _settle(send: TextSend, store) -> None:
 
 
 def store_batch(batch: list[TextSend]) -> None:
-    """Store every send of `batch` in one transaction and commit (see the module docstring);
-    sets each send's `sent`. Raises IntegrityError (rolled back by the caller) when a client
-    id is already stored."""
+    """Store every send of `batch` that its sender may make in one transaction and commit
+    (see the module docstring); sets each send's `sent`, or its `refusal`. Raises
+    IntegrityError (rolled back by the caller) when a client id is already stored."""
     now = utcnow()
     created_at = now.isoformat()
     session = db.session()
     connection = session.connection()
+    batch = _allowed(connection, batch)
+    if not batch:
+        session.rollback()
+        return
     touched = sorted({send.conversation_id for send in batch})  # one lock order for every writer
     connection.execute(TOUCH_CONVERSATION, [{"conversation_id": conversation_id, "now": now} for conversation_id in touched])
     first = take_event_ids(len(batch))
@@ -186,9 +235,46 @@ def store_batch(batch: list[TextSend]) -> None:
         send.sent = Sent(True, send.payload)
 
 
-def store_alone(send: TextSend) -> Sent:
+def _allowed(connection, batch: list[TextSend]) -> list[TextSend]:
+    """The sends of `batch` whose sender may send in their conversation now; the others get
+    their `refusal`. Usually one query, and one more when a direct conversation is among them."""
+    senders_by_conversation: dict[int, set[int]] = {}
+    for send in batch:
+        senders_by_conversation.setdefault(send.conversation_id, set()).add(send.sender_id)
+    found = {}
+    for conversation_ids, user_ids in _combinations(senders_by_conversation):
+        for row in connection.execute(_SENDERS_IN, {"conversation_ids": conversation_ids, "user_ids": user_ids}):
+            found[(row[0], row[1])] = row
+    direct = {(sender_id, direct_peer(row[3], sender_id))
+              for (_conversation_id, sender_id), row in found.items() if row[2] == "direct"}
+    friends = set()
+    if direct:
+        asked = {"user_ids": sorted({a for a, _b in direct}), "friend_ids": sorted({b for _a, b in direct})}
+        friends = {pair for pair in map(tuple, connection.execute(_FRIENDS_AMONG, asked)) if pair in direct}
+    allowed = []
+    for send in batch:
+        row = found.get((send.conversation_id, send.sender_id))
+        if row is None:
+            send.refusal = not_in_conversation
+        elif row[2] == "direct" and (send.sender_id, direct_peer(row[3], send.sender_id)) not in friends:
+            send.refusal = not_friends
+        else:
+            allowed.append(send)
+    return allowed
+
+
+def _combinations(senders_by_conversation: dict[int, set[int]]) -> list[tuple[list[int], list[int]]]:
+    """(conversation ids, sender ids) to ask `_SENDERS_IN` with: all at once while that is at
+    most _MAX_COMBINATIONS index searches, else one conversation at a time."""
+    senders = sorted(set().union(*senders_by_conversation.values()))
+    if len(senders_by_conversation) * len(senders) <= _MAX_COMBINATIONS:
+        return [(sorted(senders_by_conversation), senders)]
+    return [([conversation_id], sorted(user_ids)) for conversation_id, user_ids in sorted(senders_by_conversation.items())]
+
+
+def store_alone(send: TextSend) -> Sent | None:
     """Store `send` in a transaction of its own; a client id already stored returns the
-    stored message (created False) instead."""
+    stored message (created False) instead. None when the send is refused (`refusal` set)."""
     try:
         store_batch([send])
     except IntegrityError:

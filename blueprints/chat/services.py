@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.chat.payloads import message_json, new_text_json
-from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, stored_twin
+from blueprints.chat.sending import (TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, direct_peer,
+                                     not_friends, not_in_conversation, stored_twin)
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -52,14 +53,13 @@ def readable_conversation(user: User, conversation_id: int) -> tuple[Conversatio
     stays = [stay for _conversation, stay in rows]
     active = any(stay.left_at is None for stay in stays)
     if conversation is None or not active or conversation.dissolved_at is not None:
-        raise NotFound(_("This conversation does not exist, or you are not in it."))
+        raise not_in_conversation()
     return conversation, stays
 
 
 def peer_of(conversation: Conversation, user_id: int) -> User | None:
     """The other person of a direct conversation."""
-    low, high = (int(part) for part in conversation.direct_key.split(":"))
-    return db.session.get(User, high if low == user_id else low)
+    return db.session.get(User, direct_peer(conversation.direct_key, user_id))
 
 
 def within_stays(stays: list[Membership], event_id: int | None) -> bool:
@@ -104,20 +104,18 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
             raise DomainError(_("Type a message first."), "body")
         if len(body) > BODY_MAX:
             raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
-        conversation = sendable_conversation(sender, conversation_id)
+        send = TextSend(sender.id, conversation_id, new_text_json(user_brief(sender), conversation_id, body, client_id))
+        # The request's read is over: its connection goes back to the pool while the send
+        # waits for its batch (blueprints/chat/sending.py), which the leader checks (may the
+        # sender send there?) and writes in a new transaction.
+        db.session.close()
+        return batches().store(send)
     except (DomainError, NotFound, Forbidden):
         # A retry of a send that was stored is answered with it, whatever changed since.
         stored = already_sent(sender.id, client_id)
         if stored is None:
             raise
         return stored
-    send = TextSend(sender.id, conversation.id, new_text_json(user_brief(sender), conversation.id, body, client_id))
-    # The request's read is over: its connection goes back to the pool while the send waits
-    # for its batch (blueprints/chat/sending.py), which the leader writes in a new transaction.
-    db.session.close()
-    return batches().store(send)
-
-
 
 
 def store_message(sender: User, conversation: "SendTarget", message: Message) -> Sent:
@@ -238,16 +236,15 @@ _SEND_TARGET = (select(Conversation.id, Conversation.kind, Conversation.direct_k
 def sendable_conversation(user: User, conversation_id: int) -> SendTarget:
     """The conversation (id, kind, direct_key) if `user` may send in it: a current member,
     and in a direct conversation still a friend of the other person (the same rules as
-    `readable_conversation`, in one query). Raises NotFound or Forbidden."""
+    `readable_conversation`, and as the text send path's batch check, sending._allowed, in
+    one query). Raises NotFound or Forbidden."""
     row = db.session.connection().execute(_SEND_TARGET, {"conversation_id": conversation_id,
                                                          "user_id": user.id}).first()
     if row is None:
-        raise NotFound(_("This conversation does not exist, or you are not in it."))
+        raise not_in_conversation()
     target = SendTarget(*row)
-    if target.kind == "direct":
-        low, high = (int(part) for part in target.direct_key.split(":"))
-        if not are_friends(user.id, high if low == user.id else low):
-            raise Forbidden(_("You can only send messages to your friends. Add them again to chat."))
+    if target.kind == "direct" and not are_friends(user.id, direct_peer(target.direct_key, user.id)):
+        raise not_friends()
     return target
 
 
