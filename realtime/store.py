@@ -1,6 +1,7 @@
 """The delivery layer's database reads: missed events for the hub, a person's stays and
 replay for a stream (docs/delivery.md, "The listener" and "Opening a stream"). Each opens and
-releases its own short session."""
+releases its own short session, and runs its statements on the session's connection (Core
+rows, no ORM objects: a reconnect storm makes thousands of these reads at once)."""
 from sqlalchemy import BigInteger, bindparam, func, or_, select
 
 from extensions import db
@@ -41,7 +42,8 @@ def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
     {conversation id: [[joined event id, left event id or None], ...]}."""
     try:
         stays: dict[int, list[list]] = {}
-        for conversation_id, joined, left in db.session.execute(_STAYS, {"user_id": user_id, "after_id": after_id}):
+        rows = db.session.connection().execute(_STAYS, {"user_id": user_id, "after_id": after_id})
+        for conversation_id, joined, left in rows:
             stays.setdefault(conversation_id, []).append([joined or 0, left])
         return stays
     finally:
@@ -57,7 +59,7 @@ def _replay_rows(user_id: int, after_id: int, limit: int) -> tuple[list[dict], b
 def _bounds() -> tuple[int, int]:
     # (oldest, newest) cursors served: the id before the oldest event still kept (0 when
     # nothing was ever pruned; the newest when every event was), and the newest committed id.
-    first, newest = db.session.execute(_BOUNDS).one()
+    first, newest = db.session.connection().execute(_BOUNDS).one()
     return (first - 1 if first is not None else newest), newest
 
 

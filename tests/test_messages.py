@@ -87,11 +87,10 @@ def cursor(app) -> int:
         return last_event_id()
 
 
-def events_of(app, user_id, after=0, event_type=None) -> list[Event]:
+def events_of(app, user_id, after=0, event_type=None) -> list:
+    """The events (rows: id, type, data, created_at) `user_id` would replay after `after`."""
     with app.app_context():
         events = events_for_user(user_id, after)
-        for event in events:
-            db.session.expunge(event)
     return [e for e in events if event_type is None or e.type == event_type]
 
 
