@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import BigInteger, bindparam, insert, or_, select, update
+from sqlalchemy import BigInteger, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -229,6 +229,14 @@ def _build_events_for_user():
 
 
 _EVENTS_FOR_USER = _build_events_for_user()
+# The same, beside the cursors served: each row is (newest committed id, oldest event id kept
+# or None, then the event's id, type, data and created_at, or four Nones when there is none).
+_REPLAYED = _EVENTS_FOR_USER.subquery("replayed")
+_EVENTS_WITH_BOUNDS = (
+    select(EventCounter.last_id, select(func.min(Event.id)).scalar_subquery(), _REPLAYED.c.id,
+           _REPLAYED.c.type, _REPLAYED.c.data, _REPLAYED.c.created_at)
+    .select_from(EventCounter.__table__.outerjoin(_REPLAYED, true()))
+    .where(EventCounter.id == 1).order_by(_REPLAYED.c.id))
 
 
 def events_for_user(user_id: int, after_id: int, limit: int = 500) -> list[Row]:
@@ -243,3 +251,15 @@ def events_for_user(user_id: int, after_id: int, limit: int = 500) -> list[Row]:
     """
     return db.session.connection().execute(
         _EVENTS_FOR_USER, {"user_id": user_id, "after_id": after_id, "limit": limit}).all()
+
+
+def events_for_user_with_bounds(user_id: int, after_id: int, limit: int = 500) -> tuple[int, int, list[tuple]]:
+    """`events_for_user` and the cursors served, read in one statement (one snapshot): returns
+    (oldest, newest, events). A cursor is served when oldest <= cursor <= newest: `oldest` is
+    the id before the oldest event kept (0 when nothing was ever pruned; the newest when every
+    event was), `newest` the newest committed id. `events` are (id, type, data, created_at)."""
+    rows = db.session.connection().execute(
+        _EVENTS_WITH_BOUNDS, {"user_id": user_id, "after_id": after_id, "limit": limit}).all()
+    newest, first = rows[0][0], rows[0][1]
+    oldest = first - 1 if first is not None else newest
+    return oldest, newest, [row[2:] for row in rows if row[2] is not None]

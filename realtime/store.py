@@ -2,11 +2,11 @@
 replay for a stream (docs/delivery.md, "The listener" and "Opening a stream"). Each opens and
 releases its own short session, and runs its statements on the session's connection (Core
 rows, no ORM objects: a reconnect storm makes thousands of these reads at once)."""
-from sqlalchemy import BigInteger, bindparam, func, or_, select
+from sqlalchemy import BigInteger, bindparam, or_, select
 
 from extensions import db
-from models import Event, EventCounter, EventRecipient, Membership
-from realtime.eventlog import events_for_user, last_event_id
+from models import Event, EventRecipient, Membership
+from realtime.eventlog import events_for_user, events_for_user_with_bounds, last_event_id
 from realtime.events import client_view, wire
 
 
@@ -34,7 +34,6 @@ def read_events(after_id: int, until_id: int | None = None, limit: int = 1000) -
 _STAYS = select(Membership.conversation_id, Membership.joined_event_id, Membership.left_event_id).where(
     Membership.user_id == bindparam("user_id"),
     or_(Membership.left_event_id.is_(None), Membership.left_event_id > bindparam("after_id", type_=BigInteger)))
-_BOUNDS = select(select(func.min(Event.id)).scalar_subquery(), EventCounter.last_id).where(EventCounter.id == 1)
 
 
 def load_stays(user_id: int, after_id: int) -> dict[int, list[list]]:
@@ -56,13 +55,6 @@ def _replay_rows(user_id: int, after_id: int, limit: int) -> tuple[list[dict], b
     return events, len(rows) > limit
 
 
-def _bounds() -> tuple[int, int]:
-    # (oldest, newest) cursors served: the id before the oldest event still kept (0 when
-    # nothing was ever pruned; the newest when every event was), and the newest committed id.
-    first, newest = db.session.connection().execute(_BOUNDS).one()
-    return (first - 1 if first is not None else newest), newest
-
-
 def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
     """Events after `after_id` meant for `user_id` (client views), and whether more
     than `limit` wait. Membership is checked as of each event (eventlog.events_for_user)."""
@@ -73,15 +65,17 @@ def replay(user_id: int, after_id: int, limit: int) -> tuple[list[dict], bool]:
 
 
 def checked_replay(user_id: int, after_id: int, limit: int) -> tuple[bool, list[dict], bool]:
-    """The cursor check and `replay` in one short session (a reconnect or a long-poll does
-    both): whether `after_id` is still a cursor served (no older than the oldest event kept,
-    no newer than the newest), and if so the first `limit` events after it for `user_id` and
+    """The cursor check and `replay` in one statement (a reconnect or a long-poll does both):
+    whether `after_id` is still a cursor served (no older than the oldest event kept, no
+    newer than the newest), and if so the first `limit` events after it for `user_id` and
     whether more wait."""
     try:
-        oldest, newest = _bounds()
+        oldest, newest, rows = events_for_user_with_bounds(user_id, after_id, limit + 1)
         if after_id < oldest or after_id > newest:
             return False, [], False
-        return (True, *_replay_rows(user_id, after_id, limit))
+        events = [client_view(event_id, kind, data, created_at.isoformat())
+                  for event_id, kind, data, created_at in rows[:limit]]
+        return True, events, len(rows) > limit
     finally:
         db.session.remove()
 
