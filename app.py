@@ -28,6 +28,7 @@ from commands.uploads import uploads_cli
 from commands.users import users_cli
 from config import configure
 from core import hooks
+from core.database import check_liveness
 from core.i18n import select_locale
 from core.input import InputRequest
 from core.routing import IdConverter
@@ -57,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
                                 x_proto=app.config["PROXY_COUNT"], x_host=app.config["PROXY_COUNT"])
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            check_liveness(engine, app.config["DATABASE_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
     login.init_app(app)
     mail.init_app(app)

@@ -16,7 +16,10 @@ class Config:
 
     # None means SQLite in the instance folder; DATABASE_URL overrides.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection unused for longer than this (seconds) is tested before use
+    # (core/database.check_liveness); PostgreSQL only, SQLite has no server to lose.
+    DATABASE_PING_AFTER = 0.5
     REDIS_URL: str | None = None
 
     # Mail: with no MAIL_SERVER, mails are written to the log instead.

@@ -1,9 +1,12 @@
-"""Database URL resolution and per-connection settings (SQLite WAL, foreign keys)."""
+"""Database URL resolution, per-connection settings (SQLite WAL, foreign keys), and the
+pool's liveness test of idle connections."""
 import os
 import sqlite3
+import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 
 def database_url(configured: str | None, instance_path: str) -> str:
@@ -32,3 +35,35 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def check_liveness(engine: Engine, idle_seconds: float) -> None:
+    """Make `engine`'s pool test a pooled connection before handing it out only when it has
+    sat unused for more than `idle_seconds` (float, seconds), instead of on every checkout as
+    SQLAlchemy's `pool_pre_ping` does: a connection used a moment ago is alive, and on
+    PostgreSQL each test is a round trip (HikariCP skips its test the same way, within its
+    `aliveBypassWindowMs` of 500 ms). A test that fails discards the connection and the pool
+    connects again (SQLAlchemy's documented checkout protocol: DisconnectionError). SQLite
+    gets no test at all: there is no server to lose."""
+    if engine.dialect.name == "sqlite":
+        return
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info["parley_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _test_if_idle(dbapi_connection, record, _proxy) -> None:
+        returned = record.info.get("parley_returned_at")
+        if returned is None or time.monotonic() - returned <= idle_seconds:
+            return  # new (just connected), or used a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection was gone; connecting again")

@@ -234,7 +234,7 @@ def test_refused_code_resend_says_the_real_wait_in_retry_after(make):
 def one_connection_app(make, database):
     """An app whose pool holds one connection and waits 0.2 s for it, with alice logged in."""
     _url, engine_options = database
-    app = make(SQLALCHEMY_ENGINE_OPTIONS={**engine_options, "pool_pre_ping": True, "pool_size": 1,
+    app = make(SQLALCHEMY_ENGINE_OPTIONS={**engine_options, "pool_size": 1,
                                           "max_overflow": 0, "pool_timeout": 0.2})
     make_user(app, "alice")
     return app, quick_client(app, "alice")

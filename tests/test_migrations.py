@@ -34,7 +34,7 @@ def build_app(database, tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(engine_options),
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "RATELIMIT_STORAGE_URI": "memory://",
     })

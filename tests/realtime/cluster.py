@@ -191,7 +191,7 @@ class Cluster(InProcessApp):
         database = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         # Small pools: several processes share the 100 connections PostgreSQL allows, with
         # other test runs beside them.
-        engine_options = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 6,
+        engine_options = {"pool_size": 4, "max_overflow": 6,
                           "connect_args": {"options": f"-csearch_path={self.schema}"}}
         secret = secrets.token_hex(20)
         self.env = server_env(**{

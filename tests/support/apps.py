@@ -27,7 +27,7 @@ def make_app(database, mailbox, tmp_path, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(engine_options),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": mailbox.port,
         # Flask-Mail drops every mail when TESTING is on unless told otherwise.
