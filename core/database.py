@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 
 
 def database_url(configured: str | None, instance_path: str) -> str:
@@ -43,16 +43,18 @@ def check_liveness(engine: Engine, idle_seconds: float) -> None:
     SQLAlchemy's `pool_pre_ping` does: a connection used a moment ago is alive, and on
     PostgreSQL each test is a round trip (HikariCP skips its test the same way, within its
     `aliveBypassWindowMs` of 500 ms). A test that fails discards the connection and the pool
-    connects again (SQLAlchemy's documented checkout protocol: DisconnectionError). SQLite
-    gets no test at all: there is no server to lose."""
+    connects again (SQLAlchemy's checkout protocol: InvalidatePoolError, a DisconnectionError
+    that also retires every older connection, as pool_pre_ping does). A connection used less
+    than `idle_seconds` ago goes out untested: if the server restarted within that window, its
+    first statement fails and SQLAlchemy then invalidates the pool. SQLite gets no test at
+    all: there is no server to lose."""
     if engine.dialect.name == "sqlite":
         return
     dialect = engine.dialect
 
     @event.listens_for(engine.pool, "checkin")
     def _returned(_dbapi_connection, record) -> None:
-        if record is not None:
-            record.info["parley_returned_at"] = time.monotonic()
+        record.info["parley_returned_at"] = time.monotonic()
 
     @event.listens_for(engine.pool, "checkout")
     def _test_if_idle(dbapi_connection, record, _proxy) -> None:
@@ -66,4 +68,6 @@ def check_liveness(engine: Engine, idle_seconds: float) -> None:
                 raise
             alive = False
         if not alive:
-            raise DisconnectionError("the pooled connection was gone; connecting again")
+            # As pool_pre_ping does: one connection gone means the server went away, so every
+            # connection older than this one is replaced too, the recently used ones included.
+            raise InvalidatePoolError("the pooled connection was gone; connecting again")

@@ -85,9 +85,13 @@ class SweptMemoryStorage(MemoryStorage):
         if now >= self._next_sweep:
             self._next_sweep = now + self.sweep_seconds
             self._MemoryStorage__expire_events()
-            # limits keeps a moving window's emptied list; drop it with its key.
-            for key in [key for key, entries in self.events.items() if not entries]:
-                del self.events[key]
+            # limits keeps a moving window's emptied list; drop it with its key (under the
+            # key's lock, as limits' own walk does, for servers with real threads).
+            for key in [key for key, entries in list(self.events.items()) if not entries]:
+                with self.locks[key]:
+                    if not self.events.get(key, True):
+                        self.events.pop(key, None)
+                        self.locks.pop(key, None)
 
 
 class FallbackLimiter(Limiter):
@@ -97,6 +101,8 @@ class FallbackLimiter(Limiter):
 
     def init_app(self, app, *args, **kwargs) -> None:
         super().init_app(app, *args, **kwargs)
+        if not self.enabled:  # RATELIMIT_ENABLED off: Flask-Limiter made no storage
+            return
         strategy = STRATEGIES[self._strategy]
         if type(self._storage) is MemoryStorage:
             self._storage = SweptMemoryStorage()

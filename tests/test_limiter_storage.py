@@ -10,7 +10,10 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from core.ratelimit import SweptMemoryStorage
-from extensions import limiter
+from extensions import db, limiter
+from tests.support.apps import make_app
+from tests.support.factories import direct_conversation, make_friends, make_user
+from tests.support.login import quick_client
 
 
 def test_the_app_counts_in_memory_without_a_timer(app):
@@ -55,3 +58,23 @@ def test_the_walk_waits_for_its_interval():
     storage.incr("person:2", expiry=60)
     assert "person:1" in storage.storage  # not walked yet: kept, but no longer counted
     assert storage.get("person:1") == 0
+
+
+def test_the_app_starts_and_sends_with_rate_limiting_switched_off(database, mailbox, tmp_path):
+    """RATELIMIT_ENABLED=False (FLASK_RATELIMIT_ENABLED=false) leaves Flask-Limiter without a
+    storage: the app must still start, and a send beyond MESSAGE_RATE_LIMIT goes through."""
+    was_enabled = limiter.enabled  # Flask-Limiter keeps it on its one instance for later apps
+    app = make_app(database, mailbox, tmp_path, RATELIMIT_ENABLED=False, MESSAGE_RATE_LIMIT="1 per minute")
+    try:
+        alice, bob = make_user(app, "alice"), make_user(app, "bob")
+        make_friends(app, alice, bob)
+        conversation = direct_conversation(app, alice, bob)
+        client, headers = quick_client(app, "alice")
+        for n in range(3):
+            answer = client.post(f"/api/v1/conversations/{conversation}/messages", json={"body": f"hi {n}"}, headers=headers)
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        limiter.enabled = was_enabled

@@ -12,7 +12,9 @@ from sqlalchemy import func, select, text
 
 from blueprints.chat import sending
 from blueprints.chat.sending import EXTENSION_KEY, SendBatches
+from blueprints.chat.payloads import new_text_json
 from blueprints.friends import services as friends
+from core.people import user_brief
 from extensions import db
 from models import Event, Message, User
 from tests.support.factories import direct_conversation
@@ -174,3 +176,52 @@ def test_sends_refused_in_a_batch_are_answered_each_in_its_language_and_the_othe
     assert answers[3][1]["message"] == "You can only send messages to your friends. Add them again to chat."
     with app.app_context():
         assert sorted(db.session.scalars(select(Message.body).where(Message.kind == "text"))) == ["message 0", "message 2"]
+
+
+def test_a_member_removed_while_a_send_waits_for_the_lock_is_refused(app, alice_and_friends, group, senders):
+    """The leader locks the batch's conversations before checking the senders, as a member
+    change locks them: a removal committed while the send waits for that lock refuses the
+    send, rather than storing a message after its sender's leave."""
+    _alice, bob, _carol, _dave = alice_and_friends
+    app.extensions[EXTENSION_KEY] = SendBatches()
+    with app.app_context():
+        holder = db.engine.connect()
+    # A member change in progress: the group's row lock (SQLite: the write lock), then bob's stay ended.
+    holder.execute(text("UPDATE conversation SET owner_id = owner_id WHERE id = :g"), {"g": group})
+    holder.execute(text("UPDATE membership SET left_at = CURRENT_TIMESTAMP WHERE conversation_id = :g AND user_id = :u"),
+                   {"g": group, "u": bob})
+    client, headers = senders[1]  # bob
+    answers = {}
+
+    def post():
+        response = client.post(f"{API}/conversations/{group}/messages",
+                               json={"body": "sent while leaving", "client_id": str(uuid.uuid4())}, headers=headers)
+        answers["bob"] = (response.status_code, response.get_json())
+
+    thread = threading.Thread(target=post, daemon=True)
+    try:
+        thread.start()
+        wait_for(lambda: waiting(app) == 1, "bob's send waiting")
+        time.sleep(0.3)  # its leader now waits for the lock (nothing to observe it by)
+        holder.commit()
+    finally:
+        holder.close()
+    thread.join(30)
+    assert answers["bob"][0] == 404, answers
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)
+                                 .where(Message.body == "sent while leaving")) == 0
+
+
+def test_a_send_refused_by_an_earlier_try_of_its_batch_is_stored_once_allowed(app, alice_and_friends, group):
+    """A batch that fails on a client id already stored is tried again send by send, each
+    checked again: a send the first try refused but may now be stored is stored and answered
+    as stored, not with the earlier refusal."""
+    alice, *_ = alice_and_friends
+    with app.test_request_context():
+        payload = new_text_json(user_brief(db.session.get(User, alice)), group, "allowed now", None)
+        db.session.close()
+        send = sending.TextSend(alice, group, payload, refusal=sending.not_in_conversation)
+        assert sending.store_alone(send) is not None
+        assert send.refusal is None and send.sent.created
+        assert db.session.scalar(select(func.count()).select_from(Message).where(Message.body == "allowed now")) == 1

@@ -5,9 +5,11 @@ waits in its worker's `SendBatches`. The first of those waiting becomes the lead
 the other requests that are ready to run reach the queue too, takes every send queued, and
 stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
 
-    SELECT ... membership JOIN conversation         (may each sender send there? one query)
+    UPDATE conversation SET owner_id = owner_id     (each conversation once, in id order: a lock)
+    SELECT ... membership JOIN conversation         (may each sender send there? one query, or
+                                                     one per conversation for a large batch)
     SELECT ... friendship                           (only when a direct conversation is among them)
-    UPDATE conversation ... (each conversation once, in id order)
+    UPDATE conversation ... (the activity time of each conversation written to, in id order)
     UPDATE event_counter SET last_id = last_id + n RETURNING last_id
     INSERT INTO message ... RETURNING id            (one statement, n rows)
     INSERT INTO event ...                           (one statement, n rows)
@@ -16,8 +18,12 @@ stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
 and wakes the others; whoever arrived meanwhile is the next batch. A send its sender may
 not make (not a current member, a dissolved group, a direct conversation with someone no
 longer a friend) is left out and answered with its refusal, in its own request's language.
-Checking in the writing transaction costs a send no connection, transaction or (on
-PostgreSQL) round trips of its own. Every POST is answered
+The conversations are locked first, as a group's member changes lock them
+(groups/services._lock_members; on SQLite this takes the write lock), so the check and the
+writes see the same members: no message is stored after its sender's leave event. Ending a
+friendship takes no such lock, so a direct message and an unfriending that race may still
+commit in either order. Checking in the writing transaction costs a send no connection,
+transaction or (on PostgreSQL) round trips of its own. Every POST is answered
 after the COMMIT that stored its own message, so a 201 still means "stored". Per send this
 spares a transaction, a counter update and a broker message, and on PostgreSQL the event
 counter's row lock is held once per batch instead of once per send, which was the ceiling on
@@ -54,6 +60,10 @@ _MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
 TOUCH_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
           .values(last_activity_at=bindparam("now")))
 _INSERT_TEXTS = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+# Takes a conversation's row lock (SQLite: the write lock) without changing it, as
+# groups/services._lock_members does before a member change.
+_LOCK_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+                      .values(owner_id=_CONVERSATIONS.c.owner_id))
 # Of the conversations and senders asked, the pairs where the sender is a current member of
 # a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
 # of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
@@ -144,7 +154,8 @@ class SendBatches:
 
     def store(self, send: TextSend) -> Sent:
         """Store `send` with the others waiting and return once its own transaction has
-        committed; raises what storing it raised."""
+        committed; raises its refusal (NotFound, Forbidden: the sender may not send there,
+        translated for this request) or what storing it raised."""
         with self._changed:
             self._queue.append(send)
             self.waiting += 1
@@ -177,8 +188,8 @@ class SendBatches:
             with self._changed:
                 batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
             try:
-                store_batch(batch)
-                self.batches += 1
+                if store_batch(batch):
+                    self.batches += 1
             except IntegrityError:
                 db.session.rollback()
                 for send in batch:  # a twin among them: each alone, finding its twin
@@ -207,19 +218,22 @@ def _settle(send: TextSend, store) -> None:
 
 
 
-def store_batch(batch: list[TextSend]) -> None:
+def store_batch(batch: list[TextSend]) -> bool:
     """Store every send of `batch` that its sender may make in one transaction and commit
-    (see the module docstring); sets each send's `sent`, or its `refusal`. Raises
-    IntegrityError (rolled back by the caller) when a client id is already stored."""
+    (see the module docstring); sets each send's `sent`, or its `refusal`. Returns whether it
+    committed (False: every send was refused). Raises IntegrityError (rolled back by the
+    caller) when a client id is already stored."""
     now = utcnow()
     created_at = now.isoformat()
     session = db.session()
     connection = session.connection()
+    asked = sorted({send.conversation_id for send in batch})  # one lock order for every writer
+    connection.execute(_LOCK_CONVERSATION, [{"conversation_id": conversation_id} for conversation_id in asked])
     batch = _allowed(connection, batch)
     if not batch:
         session.rollback()
-        return
-    touched = sorted({send.conversation_id for send in batch})  # one lock order for every writer
+        return False
+    touched = sorted({send.conversation_id for send in batch})
     connection.execute(TOUCH_CONVERSATION, [{"conversation_id": conversation_id, "now": now} for conversation_id in touched])
     first = take_event_ids(len(batch))
     rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
@@ -233,6 +247,7 @@ def store_batch(batch: list[TextSend]) -> None:
     session.commit()
     for send in batch:
         send.sent = Sent(True, send.payload)
+    return True
 
 
 def _allowed(connection, batch: list[TextSend]) -> list[TextSend]:
@@ -259,6 +274,7 @@ def _allowed(connection, batch: list[TextSend]) -> list[TextSend]:
         elif row[2] == "direct" and (send.sender_id, direct_peer(row[3], send.sender_id)) not in friends:
             send.refusal = not_friends
         else:
+            send.refusal = None  # an earlier try of this batch may have refused it
             allowed.append(send)
     return allowed
 
