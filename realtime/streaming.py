@@ -15,7 +15,7 @@ import time
 import _socket
 import gevent.socket
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, has_app_context
 from gevent import get_hub
 
 from realtime import frames, store
@@ -30,6 +30,15 @@ class CursorTooOld(Exception):
     """The cursor predates the oldest event kept (or is unknown): the client must reload."""
 
 
+def _app_context(app: Flask):
+    """`app`'s context for a database read: the one already current when the caller runs in
+    `app`'s request (a long-poll), else a new one (a detached stream's greenlet, after its
+    request has ended). Each read opens and removes its own session either way."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return contextlib.nullcontext()
+    return app.app_context()
+
+
 def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
     stream = hub.register(user_id, credential)
     if hub.memberships.knows(user_id):  # another stream of theirs keeps the view current already
@@ -37,7 +46,7 @@ def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
     try:
         for _attempt in range(3):
             loaded_after = hub.last_id
-            with app.app_context():
+            with _app_context(app):
                 stays = store.load_stays(user_id, loaded_after)
             if hub.install_stays(user_id, stays, loaded_after):
                 return stream
@@ -53,7 +62,7 @@ def _replay(app: Flask, user_id: int, cursor: int, check: bool):
     first batch share one database session)."""
     limit = app.config["EVENT_REPLAY_LIMIT"]
     while True:
-        with app.app_context():
+        with _app_context(app):
             if check:
                 valid, events, more = store.checked_replay(user_id, cursor, limit)
                 if not valid:
@@ -111,7 +120,7 @@ def _begin(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | No
     read before registering so that nothing falls between."""
     fresh = cursor is None
     if fresh:
-        with app.app_context():
+        with _app_context(app):
             cursor = store.last_event_id()
     return _open(app, hub, user_id, credential), cursor, fresh
 
@@ -247,7 +256,7 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
     [typing and presence, best effort]} or raises CursorTooOld."""
     stream = _open(app, hub, user_id, credential)
     try:
-        with app.app_context():
+        with _app_context(app):
             valid, events, _more = store.checked_replay(user_id, after, app.config["EVENT_REPLAY_LIMIT"])
         if not valid:
             raise CursorTooOld()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from blueprints.chat import sending
 from blueprints.chat.sending import EXTENSION_KEY, SendBatches
 from blueprints.chat.payloads import new_text_json
+from blueprints.chat.senders import not_in_conversation
 from blueprints.friends import services as friends
 from core.people import user_brief
 from extensions import db
@@ -138,7 +139,7 @@ def test_sends_refused_in_a_batch_are_answered_each_in_its_language_and_the_othe
     asking: every conversation and sender in one query, and (for large batches) a query per
     conversation."""
     if not one_query:
-        monkeypatch.setattr(sending, "_MAX_COMBINATIONS", 0)
+        monkeypatch.setattr("blueprints.chat.senders._MAX_COMBINATIONS", 0)
     alice, bob, _carol, _dave = alice_and_friends
     app.extensions[EXTENSION_KEY] = batches = SendBatches()
     with app.app_context():
@@ -221,7 +222,7 @@ def test_a_send_refused_by_an_earlier_try_of_its_batch_is_stored_once_allowed(ap
     with app.test_request_context():
         payload = new_text_json(user_brief(db.session.get(User, alice)), group, "allowed now", None)
         db.session.close()
-        send = sending.TextSend(alice, group, payload, refusal=sending.not_in_conversation)
+        send = sending.TextSend(alice, group, payload, refusal=not_in_conversation)
         assert sending.store_alone(send) is not None
         assert send.refusal is None and send.sent.created
         assert db.session.scalar(select(func.count()).select_from(Message).where(Message.body == "allowed now")) == 1

@@ -6,8 +6,8 @@ the other requests that are ready to run reach the queue too, takes every send q
 stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
 
     UPDATE conversation SET owner_id = owner_id     (each conversation once, in id order: a lock)
-    SELECT ... membership JOIN conversation         (may each sender send there? one query, or
-                                                     one per conversation for a large batch)
+    SELECT ... membership JOIN conversation         (may each sender send there? senders.py: one
+                                                     query, one per conversation for a large batch)
     SELECT ... friendship                           (only when a direct conversation is among them)
     UPDATE conversation ... (the activity time of each conversation written to, in id order)
     UPDATE event_counter SET last_id = last_id + n RETURNING last_id
@@ -39,15 +39,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, g
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.chat import senders
 from blueprints.chat.payloads import message_jsons
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, Friendship, Membership, Message
+from models import Conversation, Message
 from realtime import events
 from realtime.eventlog import take_event_ids, write_events
 
@@ -60,43 +60,6 @@ _MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
 TOUCH_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
           .values(last_activity_at=bindparam("now")))
 _INSERT_TEXTS = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
-# Takes a conversation's row lock (SQLite: the write lock) without changing it, as
-# groups/services._lock_members does before a member change.
-_LOCK_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-                      .values(owner_id=_CONVERSATIONS.c.owner_id))
-# Of the conversations and senders asked, the pairs where the sender is a current member of
-# a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
-# of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
-# for a list of row values it scans the table.
-_SENDERS_IN = (select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
-               .join(Conversation, Conversation.id == Membership.conversation_id)
-               .where(Membership.conversation_id.in_(bindparam("conversation_ids", expanding=True)),
-                      Membership.user_id.in_(bindparam("user_ids", expanding=True)),
-                      Membership.left_at.is_(None), Conversation.dissolved_at.is_(None)))
-_MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query per conversation
-# Of the users and friends asked, the pairs that are friends.
-_FRIENDS_AMONG = (select(Friendship.user_id, Friendship.friend_id)
-                  .where(Friendship.user_id.in_(bindparam("user_ids", expanding=True)),
-                         Friendship.friend_id.in_(bindparam("friend_ids", expanding=True))))
-
-
-def not_in_conversation() -> NotFound:
-    """The refusal of a send (or read) in a conversation the person is not in, translated
-    for the current request."""
-    return NotFound(_("This conversation does not exist, or you are not in it."))
-
-
-def not_friends() -> Forbidden:
-    """The refusal of a send in a direct conversation with someone no longer a friend,
-    translated for the current request."""
-    return Forbidden(_("You can only send messages to your friends. Add them again to chat."))
-
-
-def direct_peer(direct_key: str, user_id: int) -> int:
-    """The other person of a direct conversation whose key is `direct_key` ("low:high")."""
-    low, high = (int(part) for part in direct_key.split(":"))
-    return high if low == user_id else low
-
 
 @dataclass
 class Sent:
@@ -217,7 +180,6 @@ def _settle(send: TextSend, store) -> None:
         db.session.rollback()  # an aborted transaction must not fail the sends after it
 
 
-
 def store_batch(batch: list[TextSend]) -> bool:
     """Store every send of `batch` that its sender may make in one transaction and commit
     (see the module docstring); sets each send's `sent`, or its `refusal`. Returns whether it
@@ -227,13 +189,12 @@ def store_batch(batch: list[TextSend]) -> bool:
     created_at = now.isoformat()
     session = db.session()
     connection = session.connection()
-    asked = sorted({send.conversation_id for send in batch})  # one lock order for every writer
-    connection.execute(_LOCK_CONVERSATION, [{"conversation_id": conversation_id} for conversation_id in asked])
+    senders.lock_conversations(connection, {send.conversation_id for send in batch})
     batch = _allowed(connection, batch)
     if not batch:
         session.rollback()
         return False
-    touched = sorted({send.conversation_id for send in batch})
+    touched = sorted({send.conversation_id for send in batch})  # one lock order for every writer
     connection.execute(TOUCH_CONVERSATION, [{"conversation_id": conversation_id, "now": now} for conversation_id in touched])
     first = take_event_ids(len(batch))
     rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
@@ -251,41 +212,16 @@ def store_batch(batch: list[TextSend]) -> bool:
 
 
 def _allowed(connection, batch: list[TextSend]) -> list[TextSend]:
-    """The sends of `batch` whose sender may send in their conversation now; the others get
-    their `refusal`. Usually one query, and one more when a direct conversation is among them."""
-    senders_by_conversation: dict[int, set[int]] = {}
-    for send in batch:
-        senders_by_conversation.setdefault(send.conversation_id, set()).add(send.sender_id)
-    found = {}
-    for conversation_ids, user_ids in _combinations(senders_by_conversation):
-        for row in connection.execute(_SENDERS_IN, {"conversation_ids": conversation_ids, "user_ids": user_ids}):
-            found[(row[0], row[1])] = row
-    direct = {(sender_id, direct_peer(row[3], sender_id))
-              for (_conversation_id, sender_id), row in found.items() if row[2] == "direct"}
-    friends = set()
-    if direct:
-        asked = {"user_ids": sorted({a for a, _b in direct}), "friend_ids": sorted({b for _a, b in direct})}
-        friends = {pair for pair in map(tuple, connection.execute(_FRIENDS_AMONG, asked)) if pair in direct}
+    """The sends of `batch` whose sender may send in their conversation now (senders.py);
+    the others get their `refusal`."""
+    refusals = senders.refusals(connection, {(send.conversation_id, send.sender_id) for send in batch})
     allowed = []
     for send in batch:
-        row = found.get((send.conversation_id, send.sender_id))
-        if row is None:
-            send.refusal = not_in_conversation
-        elif row[2] == "direct" and (send.sender_id, direct_peer(row[3], send.sender_id)) not in friends:
-            send.refusal = not_friends
-        else:
-            send.refusal = None  # an earlier try of this batch may have refused it
+        # Set either way: an earlier try of this batch may have refused a send allowed now.
+        send.refusal = refusals.get((send.conversation_id, send.sender_id))
+        if send.refusal is None:
             allowed.append(send)
     return allowed
-
-
-def _combinations(senders_by_conversation: dict[int, set[int]]) -> list[tuple[list[int], list[int]]]:
-    """(conversation ids, sender ids) to ask `_SENDERS_IN` with: all at once while that is at
-    most _MAX_COMBINATIONS index searches, else one conversation at a time."""
-    senders = sorted(set().union(*senders_by_conversation.values()))
-    if len(senders_by_conversation) * len(senders) <= _MAX_COMBINATIONS:
-        return [(sorted(senders_by_conversation), senders)]
-    return [([conversation_id], sorted(user_ids)) for conversation_id, user_ids in sorted(senders_by_conversation.items())]
 
 
 def store_alone(send: TextSend) -> Sent | None:

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.chat.payloads import message_json, new_text_json
-from blueprints.chat.sending import (TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, direct_peer,
-                                     not_friends, not_in_conversation, stored_twin)
+from blueprints.chat.senders import direct_peer, not_friends, not_in_conversation
+from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, stored_twin
 from blueprints.friends.services import are_friends
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
