@@ -51,7 +51,6 @@ def direct_peer(direct_key: str, user_id: int) -> int:
     return high if low == user_id else low
 
 
-
 def lock_conversations(connection, conversation_ids: set[int]) -> None:
     """Take the row locks of `conversation_ids` (SQLite: the write lock), in id order as every
     writer takes them, until the transaction ends: a group's member changes take the same lock

@@ -61,6 +61,7 @@ TOUCH_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindpa
           .values(last_activity_at=bindparam("now")))
 _INSERT_TEXTS = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
+
 @dataclass
 class Sent:
     """The outcome of a send: whether this call stored the message (False: a retried client

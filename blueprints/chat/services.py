@@ -236,7 +236,7 @@ _SEND_TARGET = (select(Conversation.id, Conversation.kind, Conversation.direct_k
 def sendable_conversation(user: User, conversation_id: int) -> SendTarget:
     """The conversation (id, kind, direct_key) if `user` may send in it: a current member,
     and in a direct conversation still a friend of the other person (the same rules as
-    `readable_conversation`, and as the text send path's batch check, sending._allowed, in
+    `readable_conversation`, and as the text send path's batch check, senders.refusals, in
     one query). Raises NotFound or Forbidden."""
     row = db.session.connection().execute(_SEND_TARGET, {"conversation_id": conversation_id,
                                                          "user_id": user.id}).first()
