@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import BigInteger, bindparam, func, insert, or_, select, true, update
-from sqlalchemy.engine import Row
+from sqlalchemy import BigInteger, bindparam, func, or_, select, true, update
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+from core.prepared import Prepared, PreparedInsert
 from core.timeutil import utcnow
 from extensions import db
 from models import Event, EventCounter, EventRecipient, Membership
@@ -73,38 +74,41 @@ def send_event_on_commit(event: NewEvent) -> PendingEvent:
 
 
 _COUNTER = EventCounter.__table__
-# Built once with a bound parameter (its cache key is then computed once), and run on the
-# session's connection: a Core statement gains nothing from the ORM's execute path.
-_TAKE_IDS = (update(_COUNTER).where(_COUNTER.c.id == 1)
-             .values(last_id=_COUNTER.c.last_id + bindparam("count", type_=BigInteger))
-             .returning(_COUNTER.c.last_id))
-_INSERT_EVENTS = insert(Event.__table__)
-_INSERT_RECIPIENTS = insert(EventRecipient.__table__)
+# Every event writer runs these: on the DBAPI cursor (core/prepared.py), which spares each
+# statement SQLAlchemy's execute machinery.
+_TAKE_IDS = Prepared(lambda: update(_COUNTER).where(_COUNTER.c.id == 1)
+                     .values(last_id=_COUNTER.c.last_id + bindparam("count", type_=BigInteger))
+                     .returning(_COUNTER.c.last_id))
+_INSERT_EVENTS = PreparedInsert(Event.__table__, ("id", "type", "conversation_id", "data", "created_at"))
+_INSERT_RECIPIENTS = PreparedInsert(EventRecipient.__table__, ("user_id", "event_id"))
 
 
-def _take_ids(session: Session, count: int) -> int:
-    return session.connection().execute(_TAKE_IDS, {"count": count}).scalar_one() - count + 1
+def _take_ids(connection: Connection, count: int) -> int:
+    return _TAKE_IDS.run(connection, {"count": count}).fetchone()[0] - count + 1
 
 
-def take_event_ids(count: int = 1) -> int:
+def take_event_ids(count: int = 1, connection: Connection | None = None) -> int:
     """Take `count` consecutive event ids from the counter now and return the first, for
     rows that must carry their event's id in their own INSERT (the send path: a message row
     names its message.created event, and the event names the message, so the one is written
     with the other's id in hand instead of stamped by a second UPDATE). Pass each id to
-    `write_events` before the transaction ends.
+    `write_events` before the transaction ends. `connection` is the session's
+    (`db.session.connection()`, looked up when not given).
 
     The counter's row stays locked until COMMIT or ROLLBACK, exactly as with ids assigned
     at commit (docs/delivery.md, "Ids"): ids stay gapless and in commit order. Take them as
     late as the transaction allows, since every other event writer waits from here on.
     """
-    return _take_ids(db.session(), count)
+    return _take_ids(connection or db.session().connection(), count)
 
 
-def write_events(written: list[tuple[int, NewEvent]], created_at: datetime | None = None) -> list[PendingEvent]:
+def write_events(written: list[tuple[int, NewEvent]], created_at: datetime | None = None,
+                 connection: Connection | None = None) -> list[PendingEvent]:
     """Insert each `(event_id, event)` of `written` now (ids from `take_event_ids` in this
     transaction), in one statement; they are published after COMMIT like any recorded
     event, and vanish on rollback. The audience rules are `send_event_on_commit`'s;
-    ValueError for an event without a conversation or user ids."""
+    ValueError for an event without a conversation or user ids. `connection` as
+    `take_event_ids`'s."""
     created_at = created_at or utcnow()
     items = []
     for event_id, event in written:
@@ -113,22 +117,21 @@ def write_events(written: list[tuple[int, NewEvent]], created_at: datetime | Non
         items.append(PendingEvent(event.type, event.data, event.conversation_id,
                                   tuple(dict.fromkeys(event.user_ids)), created_at, event_id))
     session = db.session()
-    _insert(session, items)
+    _insert(connection or session.connection(), items)
     session.info.setdefault(_WRITTEN, []).extend(items)
     return items
 
 
-def _insert(session: Session, items: list[PendingEvent]) -> None:
+def _insert(connection: Connection, items: list[PendingEvent]) -> None:
     # Core statements on the tables: the ORM's bulk paths would only add per-call overhead.
     rows, recipients = [], []
     for item in items:
         rows.append({"id": item.id, "type": item.type, "conversation_id": item.conversation_id,
                      "data": item.data, "created_at": item.created_at})
         recipients.extend({"user_id": uid, "event_id": item.id} for uid in item.user_ids)
-    connection = session.connection()
-    connection.execute(_INSERT_EVENTS, rows)
+    _INSERT_EVENTS.run(connection, rows)
     if recipients:
-        connection.execute(_INSERT_RECIPIENTS, recipients)
+        _INSERT_RECIPIENTS.run(connection, recipients)
 
 
 def send_control_on_commit(message: dict) -> None:
@@ -169,12 +172,13 @@ def _assign_ids(session: Session) -> None:
         # Write everything else first, so the counter's row lock is held only for the few
         # statements below and the COMMIT itself.
         session.flush()
-        first = _take_ids(session, len(pending))
+        connection = session.connection()
+        first = _take_ids(connection, len(pending))
         for offset, item in enumerate(pending):
             item.id = first + offset
             for obj, attribute in item._stamps:
                 setattr(obj, attribute, item.id)
-        _insert(session, pending)
+        _insert(connection, pending)
     if written or pending:
         # Ids taken early are lower than those taken here, so this list is in id order.
         session.info[_COMMITTED] = written + pending

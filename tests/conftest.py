@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from extensions import db as _db
-from tests.support.apps import BACKENDS, PG_URL, make_app, pg_conninfo
+from tests.support.apps import BACKENDS, HAS_PG, PG_URL, make_app, pg_conninfo
 from tests.support.factories import create_user
 from tests.support.login import AuthActions
 from tests.support.mail import Mailbox
@@ -92,6 +92,20 @@ def database(request, tmp_path):
         conn.execute(f"CREATE SCHEMA {schema}")
     url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     yield url, {"connect_args": {"options": f"-csearch_path={schema}"}}
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_database(tmp_path):
+    """A PostgreSQL `database` fixture value with a pool of one connection, for tests of
+    the pool itself (fails under CI=true without DATABASE_URL)."""
+    require(HAS_PG, "DATABASE_URL does not point at PostgreSQL")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    yield url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_size": 1, "max_overflow": 0}
     with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 

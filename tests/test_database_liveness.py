@@ -2,33 +2,15 @@
 unused for more than DATABASE_PING_AFTER seconds is tested before a request gets it, and one
 whose server side ended meanwhile is replaced, so the request never sees it; a connection used
 a moment ago is handed out untested (a test is a round trip). SQLite is never tested."""
-import uuid
-
 import psycopg
-import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from extensions import db
-from tests.support.apps import HAS_PG, PG_URL, make_app, pg_conninfo
+from tests.support.apps import make_app, pg_conninfo
 from tests.support.factories import make_user
 from tests.support.login import quick_client
-from tests.support.servers import require
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def pg_database(tmp_path):
-    """A PostgreSQL `database` fixture value (fails under CI=true without DATABASE_URL)."""
-    require(HAS_PG, "DATABASE_URL does not point at PostgreSQL")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    yield url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_size": 1, "max_overflow": 0}
-    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def pings(app, monkeypatch) -> list:

@@ -6,31 +6,43 @@ services.sendable_conversation, which check one conversation for a page or an at
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, select, update
 
 from core.errors import DomainError, Forbidden, NotFound
+from core.prepared import Prepared
 from models import Conversation, Friendship, Membership
 
 _CONVERSATIONS = Conversation.__table__
-# Statements built once with bound parameters, so their cache keys are computed once.
+# Run on the DBAPI cursor (core/prepared.py): these are statements of every send's batch.
 # Takes a conversation's row lock (SQLite: the write lock) without changing it, as
 # groups/services._lock_members does before a member change.
-_LOCK_CONVERSATION = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-                      .values(owner_id=_CONVERSATIONS.c.owner_id))
+_LOCK_CONVERSATION = Prepared(lambda: update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+                              .values(owner_id=_CONVERSATIONS.c.owner_id))
+
+
+def _ids(name: str, count: int) -> list:
+    return [bindparam(f"{name}_{n}", type_=Integer) for n in range(count)]
+
+
 # Of the conversations and senders asked, the pairs where the sender is a current member of
 # a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
 # of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
-# for a list of row values it scans the table.
-_SENDERS_IN = (select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
-               .join(Conversation, Conversation.id == Membership.conversation_id)
-               .where(Membership.conversation_id.in_(bindparam("conversation_ids", expanding=True)),
-                      Membership.user_id.in_(bindparam("user_ids", expanding=True)),
-                      Membership.left_at.is_(None), Conversation.dissolved_at.is_(None)))
+# for a list of row values it scans the table. Compiled once per pair of list lengths.
+_SENDERS_IN = Prepared(lambda conversations, users: (
+    select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
+    .join(Conversation, Conversation.id == Membership.conversation_id)
+    .where(Membership.conversation_id.in_(_ids("conversation", conversations)),
+           Membership.user_id.in_(_ids("user", users)),
+           Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))))
 _MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query per conversation
 # Of the users and friends asked, the pairs that are friends.
-_FRIENDS_AMONG = (select(Friendship.user_id, Friendship.friend_id)
-                  .where(Friendship.user_id.in_(bindparam("user_ids", expanding=True)),
-                         Friendship.friend_id.in_(bindparam("friend_ids", expanding=True))))
+_FRIENDS_AMONG = Prepared(lambda users, friends: (
+    select(Friendship.user_id, Friendship.friend_id)
+    .where(Friendship.user_id.in_(_ids("user", users)), Friendship.friend_id.in_(_ids("friend", friends)))))
+
+
+def _named(name: str, values: list[int]) -> dict[str, int]:
+    return {f"{name}_{n}": value for n, value in enumerate(values)}
 
 
 def not_in_conversation() -> NotFound:
@@ -55,8 +67,8 @@ def lock_conversations(connection, conversation_ids: set[int]) -> None:
     """Take the row locks of `conversation_ids` (SQLite: the write lock), in id order as every
     writer takes them, until the transaction ends: a group's member changes take the same lock
     (groups/services._lock_members), so what `refusals` reads next stays true until COMMIT."""
-    connection.execute(_LOCK_CONVERSATION, [{"conversation_id": conversation_id}
-                                            for conversation_id in sorted(conversation_ids)])
+    _LOCK_CONVERSATION.run_many(connection, [{"conversation_id": conversation_id}
+                                             for conversation_id in sorted(conversation_ids)])
 
 
 def refusals(connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Callable[[], DomainError]]:
@@ -70,14 +82,17 @@ def refusals(connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], C
         senders_by_conversation.setdefault(conversation_id, set()).add(sender_id)
     found = {}
     for conversation_ids, user_ids in _combinations(senders_by_conversation):
-        for row in connection.execute(_SENDERS_IN, {"conversation_ids": conversation_ids, "user_ids": user_ids}):
+        asked = _named("conversation", conversation_ids) | _named("user", user_ids)
+        for row in _SENDERS_IN.run(connection, asked, len(conversation_ids), len(user_ids)).fetchall():
             found[(row[0], row[1])] = row
     direct = {(sender_id, direct_peer(row[3], sender_id))
               for (_conversation_id, sender_id), row in found.items() if row[2] == "direct"}
     friends = set()
     if direct:
-        asked = {"user_ids": sorted({a for a, _b in direct}), "friend_ids": sorted({b for _a, b in direct})}
-        friends = {pair for pair in map(tuple, connection.execute(_FRIENDS_AMONG, asked)) if pair in direct}
+        user_ids, friend_ids = sorted({a for a, _b in direct}), sorted({b for _a, b in direct})
+        rows = _FRIENDS_AMONG.run(connection, _named("user", user_ids) | _named("friend", friend_ids),
+                                  len(user_ids), len(friend_ids)).fetchall()
+        friends = {pair for pair in map(tuple, rows) if pair in direct}
     refused = {}
     for conversation_id, sender_id in pairs:
         row = found.get((conversation_id, sender_id))
