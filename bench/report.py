@@ -18,7 +18,7 @@ TEMPLATE = f"""# Parley benchmark results
 (Written by hand: for each figure, the bottleneck it hits, how its cost grows with members and
 streams, and what would reach a missed target. `python -m bench.run` keeps this part.)
 """
-ORDER = ["idle", "chat", "big", "redis", "sends", "longpoll", "storm", "vanish"]
+ORDER = ["idle", "chat", "big", "redis", "sends", "floor", "longpoll", "storm", "vanish"]
 SETTINGS = """- Server: `gunicorn -c gunicorn.conf.py wsgi:app` (gevent), pinned with `taskset -c {server_cpus}`;
   one worker with the in-process broker unless a scenario says otherwise; `gunicorn.conf.py` as
   committed (worker_connections {worker_connections}, keepalive 5 s, access log on, to a file),
@@ -148,6 +148,13 @@ def _brief(name: str, details: dict) -> str:
                               for s in block["steps"])
             parts.append(f"{kind}: best {best['rate'] if best else 0}/s ({steps}); "
                          f"{block['messages_in_database']} rows for {block['messages_acknowledged']} acknowledged")
+        return " — ".join(parts) + "."
+    if name == "floor":
+        parts = []
+        for app, block in details.items():
+            steps = "; ".join(f"{s['rate']}/s → p99 {s['post_ms']['p99']} ms, {s['server_cpu_ms_per_request']} ms CPU/request"
+                              for s in block["steps"])
+            parts.append(f"{app}: best {block['best']['rate'] if block.get('best') else 0}/s ({steps})")
         return " — ".join(parts) + "."
     if name == "longpoll":
         return (f"{details['pollers']} pollers, {details['held_at_end']} held at the end; {details['repolls_per_s']} "

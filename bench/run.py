@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from bench import machine, report
-from bench.scenarios import broker, fanout, idle, longpoll, sends, storm, vanish
+from bench.scenarios import broker, fanout, floor, idle, longpoll, sends, storm, vanish
 from bench.scenarios.common import Context, load_average
 from bench.server import cleanup, raise_nofile
 
@@ -27,6 +27,7 @@ SCENARIOS = {
     "big": fanout.big_group,
     "redis": broker.redis_cost,
     "sends": sends.sustained_sends,
+    "floor": floor.stack_floor,
     "longpoll": longpoll.long_polling,
     "storm": storm.reconnect_storm,
     "vanish": vanish.vanished_client,
