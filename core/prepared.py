@@ -6,15 +6,18 @@ The statement is still built with SQLAlchemy Core and compiled by the connection
 so the SQL, its bind casts (PostgreSQL) and each column type's bind processing (UTCDateTime,
 JSON) are what `Connection.execute` would send; only the per-execute machinery is skipped.
 It runs in the connection's transaction (the session's, when given `session.connection()`), so
-COMMIT, ROLLBACK and the after-commit steps are the session's as before. A DBAPI error is
-raised as SQLAlchemy's own (`sqlalchemy.exc.IntegrityError` and so on), and a lost connection
-is invalidated as `Connection.execute` would.
+COMMIT, ROLLBACK and the after-commit steps are the session's as before. The engine's
+`before_cursor_execute` and `after_cursor_execute` listeners see each statement. A failure
+goes through SQLAlchemy's own handling (`Connection._handle_dbapi_exception`, as
+`Connection.execute` does): a DBAPI error is raised as `sqlalchemy.exc.IntegrityError` and so
+on, with the engine's `hide_parameters`, and a lost connection invalidates the pool's older
+connections too.
 """
+import threading
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 
@@ -25,16 +28,19 @@ class Prepared:
     values by name (a dict) to `run` or (a list of dicts) to `run_many`.
 
     Compilations are kept up to `max_kept` per Prepared (the oldest then dropped): sizes
-    should come from a small range (a batch of at most 500 sends, say).
+    should come from a small range (a batch of at most 500 sends, say; `padded` rounds an IN
+    list's length up). Safe to share between threads and greenlets.
     """
 
     def __init__(self, build: Callable[..., Executable], max_kept: int = 512):
         self._build = build
         self._max_kept = max_kept
         self._compiled: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()  # held only to add a compilation
 
     def _for(self, dialect, sizes: tuple) -> tuple:
-        key = (dialect.name, *sizes)
+        # Keyed by the dialect object: each engine's own (its JSON serializer, its casts).
+        key = (dialect, *sizes)
         entry = self._compiled.get(key)
         if entry is None:
             compiled = self._build(*sizes).compile(dialect=dialect)
@@ -42,9 +48,10 @@ class Prepared:
             # Values written into the statement (`id == 1` binds 1 as "id_1").
             fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
             entry = (compiled.string, order, dict(compiled._bind_processors), fixed)
-            if len(self._compiled) >= self._max_kept:
-                self._compiled.pop(next(iter(self._compiled)))
-            self._compiled[key] = entry
+            with self._lock:
+                while len(self._compiled) >= self._max_kept:
+                    del self._compiled[next(iter(self._compiled))]
+                self._compiled[key] = entry
         return entry
 
     @staticmethod
@@ -55,13 +62,13 @@ class Prepared:
             params = {key: (processors[key](value) if key in processors else value) for key, value in params.items()}
         return params if order is None else tuple(params[key] for key in order)
 
-    def run(self, connection: Connection, params: dict, *sizes: int):
+    def run(self, connection: Connection, params: dict, *sizes: int) -> list[tuple]:
         """Execute with `params` ({name: value}) on `connection`'s DBAPI cursor, in its current
-        transaction, and return the cursor (`fetchone`/`fetchall` for a RETURNING or a SELECT:
-        plain tuples, without result processing, so select only columns whose values the
-        driver gives as they are: numbers and strings). Raises sqlalchemy.exc.DBAPIError's
-        subclasses (IntegrityError for a unique index, OperationalError for a lost connection,
-        which is then invalidated)."""
+        transaction, and return the rows of a RETURNING or a SELECT ([] for neither): plain
+        tuples, without result processing, so select only columns whose values the driver
+        gives as they are (numbers and strings). Raises sqlalchemy.exc.DBAPIError's
+        subclasses (IntegrityError for a unique index; OperationalError for a lost
+        connection, which is then invalidated with every older one of its pool)."""
         sql, order, processors, fixed = self._for(connection.dialect, sizes)
         return _execute(connection, sql, self._values(params, order, processors, fixed), many=False)
 
@@ -71,9 +78,19 @@ class Prepared:
         pipeline costs psycopg more work than it saves then); no result. Errors as `run`."""
         sql, order, processors, fixed = self._for(connection.dialect, sizes)
         if len(rows) == 1:
-            _execute(connection, sql, self._values(rows[0], order, processors, fixed), many=False).close()
-            return
-        _execute(connection, sql, [self._values(row, order, processors, fixed) for row in rows], many=True)
+            _execute(connection, sql, self._values(rows[0], order, processors, fixed), many=False)
+        else:
+            _execute(connection, sql, [self._values(row, order, processors, fixed) for row in rows], many=True)
+
+
+def padded(values: Sequence, name: str) -> tuple[int, dict]:
+    """An IN list's values as bound parameters `<name>_0`, `<name>_1`, ...: (the list's length
+    rounded up to a power of two, the parameters), the last value repeated to fill it. A
+    repeated value changes nothing in an IN list, and a Prepared over such lists is compiled
+    for at most a dozen lengths instead of one per length. `values` must not be empty."""
+    size = 1 << (len(values) - 1).bit_length()
+    filled = list(values) + [values[-1]] * (size - len(values))
+    return size, {f"{name}_{n}": value for n, value in enumerate(filled)}
 
 
 class PreparedInsert:
@@ -85,7 +102,6 @@ class PreparedInsert:
     def __init__(self, table: Table, columns: Sequence[str], returning: Sequence[str] = (), max_rows: int = 500):
         self._columns = tuple(columns)
         self._max_rows = max_rows
-        self._returning = bool(returning)
 
         def build(count: int):
             statement = insert(table).values([
@@ -93,7 +109,7 @@ class PreparedInsert:
                 for n in range(count)])
             return statement.returning(*(table.c[column] for column in returning)) if returning else statement
 
-        self._prepared = Prepared(build)
+        self._prepared = Prepared(build, max_kept=max_rows + 1)
 
     def run(self, connection: Connection, rows: Sequence[dict]) -> list[tuple]:
         """Insert `rows` (each a dict with every one of `columns`) on `connection` and return
@@ -103,29 +119,27 @@ class PreparedInsert:
         for start in range(0, len(rows), self._max_rows):
             chunk = rows[start:start + self._max_rows]
             params = {f"{column}_{n}": row[column] for n, row in enumerate(chunk) for column in self._columns}
-            cursor = self._prepared.run(connection, params, len(chunk))
-            if self._returning:
-                returned.extend(cursor.fetchall())
-            cursor.close()
+            returned.extend(self._prepared.run(connection, params, len(chunk)))
         return returned
 
 
-def _execute(connection: Connection, sql: str, values, many: bool):
-    dbapi_connection = connection.connection.dbapi_connection
-    cursor = dbapi_connection.cursor()
-    if connection.dispatch.before_cursor_execute:  # observers (bench/profile_send.py) see it too
+def _execute(connection: Connection, sql: str, values, many: bool) -> list[tuple]:
+    cursor = connection.connection.dbapi_connection.cursor()
+    observed = connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute
+    if observed:  # profilers and tests (bench/profile_send.py) see these statements too
         connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, many)
     try:
         if many:
             cursor.executemany(sql, values)
         else:
             cursor.execute(sql, values)
-    except connection.dialect.loaded_dbapi.Error as exc:
-        dialect = connection.dialect
-        disconnected = dialect.is_disconnect(exc, dbapi_connection, cursor)
-        cursor.close()
-        if disconnected:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error, connection_invalidated=disconnected,
-                                  dialect=dialect, ismulti=many) from exc
-    return cursor
+        rows = cursor.fetchall() if cursor.description is not None else []
+    except BaseException as exc:
+        # SQLAlchemy's own handling, as Connection.execute would run it: wrapping, handle_error
+        # events, closing the cursor, and on a lost connection invalidating it and the pool's
+        # older connections (pool_pre_ping's rule; core/database.check_liveness relies on it).
+        connection._handle_dbapi_exception(exc, sql, values, cursor, None)
+    if observed:
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
+    cursor.close()
+    return rows

@@ -84,7 +84,7 @@ _INSERT_RECIPIENTS = PreparedInsert(EventRecipient.__table__, ("user_id", "event
 
 
 def _take_ids(connection: Connection, count: int) -> int:
-    return _TAKE_IDS.run(connection, {"count": count}).fetchone()[0] - count + 1
+    return _TAKE_IDS.run(connection, {"count": count})[0][0] - count + 1
 
 
 def take_event_ids(count: int = 1, connection: Connection | None = None) -> int:

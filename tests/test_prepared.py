@@ -88,3 +88,34 @@ def test_a_connection_lost_under_a_send_is_replaced_for_the_next(pg_database, ma
     texts = [m["body"] for m in client.get(f"{API}/conversations/{conversation_id}/messages",
                                            headers=headers).get_json()["items"]]
     assert texts == ["second try"]
+
+
+def test_a_database_restart_costs_one_send_not_one_per_pooled_connection(pg_database, mailbox, tmp_path):
+    # Two pooled connections, both used a moment ago, both ended by the server: the send that
+    # meets the first must retire the second too, as SQLAlchemy does for a lost connection.
+    url, options = pg_database
+    app = make_app((url, {**options, "pool_size": 2}), mailbox, tmp_path, DATABASE_PING_AFTER=3600)
+    with app.app_context():
+        hub().start()
+    alice = make_user(app, "alice")
+    bob = make_user(app, "bob")
+    make_friends(app, alice, bob)
+    client, headers = quick_client(app, "alice")
+    conversation_id = client.get(f"{API}/conversations", headers=headers).get_json()["items"][0]["id"]
+    with app.app_context():
+        pooled = [db.engine.connect(), db.engine.connect()]
+        backends = [connection.execute(db.text("SELECT pg_backend_pid()")).scalar() for connection in pooled]
+        for connection in pooled:
+            connection.close()
+        db.session.remove()
+    with psycopg.connect(pg_conninfo(), autocommit=True) as admin:
+        for backend in backends:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+    def send(body):
+        return client.post(f"{API}/conversations/{conversation_id}/messages", headers=headers,
+                           json={"body": body, "client_id": str(uuid.uuid4())})
+
+    with pytest.raises(OperationalError):
+        send("first try")
+    assert send("second try").status_code == 201

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, select, update
 
 from core.errors import DomainError, Forbidden, NotFound
-from core.prepared import Prepared
+from core.prepared import Prepared, padded
 from models import Conversation, Friendship, Membership
 
 _CONVERSATIONS = Conversation.__table__
@@ -27,7 +27,7 @@ def _ids(name: str, count: int) -> list:
 # Of the conversations and senders asked, the pairs where the sender is a current member of
 # a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
 # of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
-# for a list of row values it scans the table. Compiled once per pair of list lengths.
+# for a list of row values it scans the table. Compiled once per pair of list lengths (padded).
 _SENDERS_IN = Prepared(lambda conversations, users: (
     select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
     .join(Conversation, Conversation.id == Membership.conversation_id)
@@ -39,10 +39,6 @@ _MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query pe
 _FRIENDS_AMONG = Prepared(lambda users, friends: (
     select(Friendship.user_id, Friendship.friend_id)
     .where(Friendship.user_id.in_(_ids("user", users)), Friendship.friend_id.in_(_ids("friend", friends)))))
-
-
-def _named(name: str, values: list[int]) -> dict[str, int]:
-    return {f"{name}_{n}": value for n, value in enumerate(values)}
 
 
 def not_in_conversation() -> NotFound:
@@ -82,16 +78,17 @@ def refusals(connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], C
         senders_by_conversation.setdefault(conversation_id, set()).add(sender_id)
     found = {}
     for conversation_ids, user_ids in _combinations(senders_by_conversation):
-        asked = _named("conversation", conversation_ids) | _named("user", user_ids)
-        for row in _SENDERS_IN.run(connection, asked, len(conversation_ids), len(user_ids)).fetchall():
+        conversation_count, conversation_params = padded(conversation_ids, "conversation")
+        user_count, user_params = padded(user_ids, "user")
+        for row in _SENDERS_IN.run(connection, conversation_params | user_params, conversation_count, user_count):
             found[(row[0], row[1])] = row
     direct = {(sender_id, direct_peer(row[3], sender_id))
               for (_conversation_id, sender_id), row in found.items() if row[2] == "direct"}
     friends = set()
     if direct:
-        user_ids, friend_ids = sorted({a for a, _b in direct}), sorted({b for _a, b in direct})
-        rows = _FRIENDS_AMONG.run(connection, _named("user", user_ids) | _named("friend", friend_ids),
-                                  len(user_ids), len(friend_ids)).fetchall()
+        user_count, user_params = padded(sorted({a for a, _b in direct}), "user")
+        friend_count, friend_params = padded(sorted({b for _a, b in direct}), "friend")
+        rows = _FRIENDS_AMONG.run(connection, user_params | friend_params, user_count, friend_count)
         friends = {pair for pair in map(tuple, rows) if pair in direct}
     refused = {}
     for conversation_id, sender_id in pairs:
