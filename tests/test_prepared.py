@@ -1,7 +1,8 @@
 """The send path's statements on the DBAPI cursor (core/prepared.py): what they write reads
 back exactly as the ORM wrote it before (aware UTC times, JSON), a long audience is written in
 several statements and nobody is left out, a client id stored twice is still answered with
-the stored message, and on PostgreSQL a connection lost under a send is replaced."""
+the stored message, and on PostgreSQL a connection lost under a send is replaced, with the
+pool's other connections of that time."""
 import uuid
 
 import psycopg
