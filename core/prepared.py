@@ -16,7 +16,7 @@ connections too.
 import threading
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Integer, Table, bindparam, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
@@ -81,6 +81,12 @@ class Prepared:
             _execute(connection, sql, self._values(rows[0], order, processors, fixed), many=False)
         else:
             _execute(connection, sql, [self._values(row, order, processors, fixed) for row in rows], many=True)
+
+
+def in_list(name: str, count: int, type_=Integer) -> list:
+    """`count` bound parameters `<name>_0` ... `<name>_<count-1>` of `type_`, for `column.in_(...)`
+    in a Prepared's `build`; `padded` gives their values."""
+    return [bindparam(f"{name}_{n}", type_=type_) for n in range(count)]
 
 
 def padded(values: Sequence, name: str) -> tuple[int, dict]:

@@ -61,34 +61,48 @@ def test_a_client_id_sent_twice_is_answered_with_the_stored_message(app, group, 
         assert db.session.query(Message).filter_by(client_id=message["client_id"]).count() == 1
 
 
+def alice_sending(app):
+    """alice and her friend bob on `app`, its hub started as in a gunicorn worker (so the
+    credential cache answers and a send's first query is the send's own): a function that
+    POSTs `body` to their direct conversation, and one that lists its texts."""
+    with app.app_context():
+        hub().start()
+    alice = make_user(app, "alice")
+    make_friends(app, alice, make_user(app, "bob"))
+    client, headers = quick_client(app, "alice")
+    conversation_id = client.get(f"{API}/conversations", headers=headers).get_json()["items"][0]["id"]
+    url = f"{API}/conversations/{conversation_id}/messages"
+
+    def send(body):
+        return client.post(url, headers=headers, json={"body": body, "client_id": str(uuid.uuid4())})
+
+    def texts():
+        return [m["body"] for m in client.get(url, headers=headers).get_json()["items"]]
+    return send, texts
+
+
+def end_backends(backends) -> None:
+    """End these PostgreSQL server processes, as a database restart does."""
+    with psycopg.connect(pg_conninfo(), autocommit=True) as admin:
+        for backend in backends:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+
 def test_a_connection_lost_under_a_send_is_replaced_for_the_next(pg_database, mailbox, tmp_path):
     # Used a moment ago, so handed out untested (DATABASE_PING_AFTER): the send's own first
     # statement meets the lost connection, which must then leave the pool.
     app = make_app(pg_database, mailbox, tmp_path, DATABASE_PING_AFTER=3600)
-    with app.app_context():
-        hub().start()  # as in a gunicorn worker: the credential cache answers, the send queries first
-    alice = make_user(app, "alice")
-    bob = make_user(app, "bob")
-    make_friends(app, alice, bob)
-    client, headers = quick_client(app, "alice")
-    conversation_id = client.get(f"{API}/conversations", headers=headers).get_json()["items"][0]["id"]
+    send, texts = alice_sending(app)
     with app.app_context():
         backend = db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()
         db.session.remove()
-    with psycopg.connect(pg_conninfo(), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
-
-    def send(body):
-        return client.post(f"{API}/conversations/{conversation_id}/messages", headers=headers,
-                           json={"body": body, "client_id": str(uuid.uuid4())})
+    end_backends([backend])
 
     with pytest.raises(OperationalError) as lost:  # the test client raises what a server answers with a 500
         send("first try")
     assert lost.value.connection_invalidated
     assert send("second try").status_code == 201
-    texts = [m["body"] for m in client.get(f"{API}/conversations/{conversation_id}/messages",
-                                           headers=headers).get_json()["items"]]
-    assert texts == ["second try"]
+    assert texts() == ["second try"]
 
 
 def test_a_database_restart_costs_one_send_not_one_per_pooled_connection(pg_database, mailbox, tmp_path):
@@ -96,26 +110,14 @@ def test_a_database_restart_costs_one_send_not_one_per_pooled_connection(pg_data
     # meets the first must retire the second too, as SQLAlchemy does for a lost connection.
     url, options = pg_database
     app = make_app((url, {**options, "pool_size": 2}), mailbox, tmp_path, DATABASE_PING_AFTER=3600)
-    with app.app_context():
-        hub().start()
-    alice = make_user(app, "alice")
-    bob = make_user(app, "bob")
-    make_friends(app, alice, bob)
-    client, headers = quick_client(app, "alice")
-    conversation_id = client.get(f"{API}/conversations", headers=headers).get_json()["items"][0]["id"]
+    send, _texts = alice_sending(app)
     with app.app_context():
         pooled = [db.engine.connect(), db.engine.connect()]
         backends = [connection.execute(db.text("SELECT pg_backend_pid()")).scalar() for connection in pooled]
         for connection in pooled:
             connection.close()
         db.session.remove()
-    with psycopg.connect(pg_conninfo(), autocommit=True) as admin:
-        for backend in backends:
-            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
-
-    def send(body):
-        return client.post(f"{API}/conversations/{conversation_id}/messages", headers=headers,
-                           json={"body": body, "client_id": str(uuid.uuid4())})
+    end_backends(backends)
 
     with pytest.raises(OperationalError):
         send("first try")

@@ -9,53 +9,33 @@ import time
 
 from bench.client import HttpPool, Sender, summary_ms
 from bench.scenarios.common import Context, figure
-from bench.server import GUNICORN, ROOT, Person, free_port, process_cpu
+from bench.server import GUNICORN, ROOT, Person, Server, free_port
 
 APPS = {"raw": "bench.floor_app:raw", "flask": "bench.floor_app:flask_app"}
 SENDS_TARGET = 1500  # sends/s on SQLite (the sends scenario's target), for comparison
 CPU_TARGET_MS = 1.0  # server CPU a send on SQLite (the same)
 
 
-class FloorServer:
-    """gunicorn serving `app` ("module:callable") with Parley's settings, pinned to `cpus`."""
+class FloorServer(Server):
+    """gunicorn serving `app` ("module:callable") with Parley's settings, pinned to the
+    context's server CPUs; Server's waiting, CPU reading and stopping as they are."""
 
-    def __init__(self, ctx: Context, app: str):
+    def __init__(self, ctx: Context, app: str):  # no database: not Server.__init__
         self.host, self.port = "127.0.0.1", free_port("127.0.0.1")
-        directory = ctx.directory / f"floor-{self.port}"
-        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = ctx.directory / f"floor-{self.port}"
+        self.directory.mkdir(parents=True, exist_ok=True)
         command = [str(GUNICORN), "--worker-class", "gevent", "--workers", "1", "--worker-connections", "20000",
                    "--keep-alive", "5", "--bind", f"{self.host}:{self.port}", "--access-logfile",
-                   str(directory / "access.log"), "--error-logfile", str(directory / "error.log"), app]
+                   str(self.directory / "access.log"), app]
         if ctx.server_cpus is not None:
             command = ["taskset", "-c", ctx.server_cpus] + command
+        self.log_path = self.directory / "server.log"
+        self._log = open(self.log_path, "wb")
         # Run from the scratch directory, so gunicorn does not read Parley's gunicorn.conf.py
         # (its hooks start Parley's hub), and import the app from the repository.
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(command, cwd=directory, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.worker_pids():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn for {app} did not start")
-            time.sleep(0.1)
-        time.sleep(1.0)  # the worker imports the app
-
-    def worker_pids(self) -> list[int]:
-        try:
-            return [int(pid) for pid in open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()]
-        except OSError:
-            return []
-
-    def cpu_seconds(self) -> float:
-        return sum(process_cpu(pid) for pid in self.worker_pids())
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait(10)
+        self.process = subprocess.Popen(command, cwd=self.directory, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_up(1)
 
 
 async def _step(server: FloorServer, people: list, rate: float, seconds: float) -> dict:

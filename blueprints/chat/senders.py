@@ -6,10 +6,10 @@ services.sendable_conversation, which check one conversation for a page or an at
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 
 from core.errors import DomainError, Forbidden, NotFound
-from core.prepared import Prepared, padded
+from core.prepared import Prepared, in_list, padded
 from models import Conversation, Friendship, Membership
 
 _CONVERSATIONS = Conversation.__table__
@@ -18,12 +18,6 @@ _CONVERSATIONS = Conversation.__table__
 # groups/services._lock_members does before a member change.
 _LOCK_CONVERSATION = Prepared(lambda: update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
                               .values(owner_id=_CONVERSATIONS.c.owner_id))
-
-
-def _ids(name: str, count: int) -> list:
-    return [bindparam(f"{name}_{n}", type_=Integer) for n in range(count)]
-
-
 # Of the conversations and senders asked, the pairs where the sender is a current member of
 # a conversation not dissolved, with its kind and direct key. Two IN lists rather than a list
 # of pairs: SQLite searches the (conversation_id, user_id) index for every combination, while
@@ -31,14 +25,14 @@ def _ids(name: str, count: int) -> list:
 _SENDERS_IN = Prepared(lambda conversations, users: (
     select(Membership.conversation_id, Membership.user_id, Conversation.kind, Conversation.direct_key)
     .join(Conversation, Conversation.id == Membership.conversation_id)
-    .where(Membership.conversation_id.in_(_ids("conversation", conversations)),
-           Membership.user_id.in_(_ids("user", users)),
+    .where(Membership.conversation_id.in_(in_list("conversation", conversations)),
+           Membership.user_id.in_(in_list("user", users)),
            Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))))
 _MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query per conversation
 # Of the users and friends asked, the pairs that are friends.
 _FRIENDS_AMONG = Prepared(lambda users, friends: (
     select(Friendship.user_id, Friendship.friend_id)
-    .where(Friendship.user_id.in_(_ids("user", users)), Friendship.friend_id.in_(_ids("friend", friends)))))
+    .where(Friendship.user_id.in_(in_list("user", users)), Friendship.friend_id.in_(in_list("friend", friends)))))
 
 
 def not_in_conversation() -> NotFound:
