@@ -105,6 +105,11 @@ def generated(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _rising(steps: list[dict], cpu_key: str, per: str) -> str:
+    """The steps of a rising-rate series: rate, POST p99 and CPU per `per` of each."""
+    return "; ".join(f"{s['rate']}/s → p99 {s['post_ms']['p99']} ms, {s[cpu_key]} ms CPU/{per}" for s in steps)
+
+
 def _brief(name: str, details: dict) -> str:
     """A one-paragraph digest of a scenario's details."""
     def lat(block):
@@ -144,16 +149,14 @@ def _brief(name: str, details: dict) -> str:
         parts = []
         for kind, block in details.items():
             best = block.get("best")
-            steps = "; ".join(f"{s['rate']}/s → p99 {s['post_ms']['p99']} ms, {s['server_cpu_ms_per_send']} ms CPU/send"
-                              for s in block["steps"])
+            steps = _rising(block["steps"], "server_cpu_ms_per_send", "send")
             parts.append(f"{kind}: best {best['rate'] if best else 0}/s ({steps}); "
                          f"{block['messages_in_database']} rows for {block['messages_acknowledged']} acknowledged")
         return " — ".join(parts) + "."
     if name == "floor":
         parts = []
         for app, block in details.items():
-            steps = "; ".join(f"{s['rate']}/s → p99 {s['post_ms']['p99']} ms, {s['server_cpu_ms_per_request']} ms CPU/request"
-                              for s in block["steps"])
+            steps = _rising(block["steps"], "server_cpu_ms_per_request", "request")
             parts.append(f"{app}: best {block['best']['rate'] if block.get('best') else 0}/s ({steps})")
         return " — ".join(parts) + "."
     if name == "longpoll":
