@@ -39,7 +39,7 @@ class Hub:
         self.broker = broker
         self.streams: defaultdict[int, set[Stream]] = defaultdict(set)
         self.memberships = Memberships()
-        self.presence = PresenceRelay(broker, self.streams, self.memberships)
+        self.presence = PresenceRelay(broker, self.streams, self.memberships, app.config["PRESENCE_BATCH"])
         self.last_id = 0
         self.pending: dict[int, dict] = {}
         self._gap_timer = None

@@ -23,12 +23,6 @@ SNAPSHOT = 30  # seconds between a worker's full presence lists
 # Seconds a person stays online after their last stream closed: a reconnect or the next
 # long-poll within it changes nothing (no offline-online flicker, no polls woken by it).
 OFFLINE_GRACE = 5.0
-# Seconds presence frames are gathered before they go out, each stream's in one write. When a
-# group's members come back together (a reconnect storm after a deploy or a network blip),
-# each arrival would otherwise wake and write to every member already back: n(n-1)/2 writes
-# for a group of n, the largest cost of the storm. Presence is a dot, not a message: a second
-# late is not noticed.
-PRESENCE_BATCH = 1.0
 # The relay's broker messages between workers: one person's change, a worker's full list, and
 # a starting worker asking for everyone's lists.
 PRESENCE, PRESENCE_SNAPSHOT, PRESENCE_HELLO = "presence", "presence.snapshot", "presence.hello"
@@ -81,11 +75,18 @@ class PresenceRelay:
     goings announced to the others.
 
     `streams` is the hub's open streams by person (read, never changed, here); `memberships`
-    says who is in which conversation now.
+    says who is in which conversation now; `batch` is the seconds presence frames are
+    gathered before they go out, each stream's in one write (config PRESENCE_BATCH). When a
+    group's members come back together (a reconnect storm after a deploy or a network blip),
+    each arrival would otherwise wake and write to every member already back: n(n-1)/2 writes
+    for a group of n, the largest cost of the storm. Presence is a dot, not a message: a
+    second late is not noticed.
     """
 
-    def __init__(self, broker: Broker, streams: Mapping[int, set[Stream]], memberships: Memberships):
+    def __init__(self, broker: Broker, streams: Mapping[int, set[Stream]], memberships: Memberships,
+                 batch: float = 1.0):
         self.broker = broker
+        self.batch = batch
         self.streams = streams
         self.memberships = memberships
         self.registry = Presence()
@@ -176,7 +177,7 @@ class PresenceRelay:
                     stream.put(item)
 
     def _gather(self, user_id: int, online: bool, conversation_ids: list[int]) -> None:
-        # Gathered for PRESENCE_BATCH seconds, then each recipient's frames go out together.
+        # Gathered for `batch` seconds, then each recipient's frames go out together.
         members = self.memberships.current_members
         audience = {uid for cid in conversation_ids for uid in members(cid)} - {user_id}
         if not audience:
@@ -186,7 +187,7 @@ class PresenceRelay:
         for uid in audience:
             gathered[uid][user_id] = item  # only the latest news of each person matters
         if self._flush is None:
-            self._flush = gevent.spawn_later(PRESENCE_BATCH, self._flush_gathered)
+            self._flush = gevent.spawn_later(self.batch, self._flush_gathered)
 
     def _flush_gathered(self) -> None:
         gathered, self.gathered = self.gathered, defaultdict(dict)
