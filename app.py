@@ -23,6 +23,8 @@ from blueprints.main.routes import bp as main_bp
 from blueprints.notifications.routes import bp as notifications_bp
 from blueprints.profile.api import bp as api_me_bp
 from blueprints.profile.routes import bp as profile_bp
+from blueprints.search.api import bp as api_search_bp
+from blueprints.search.routes import bp as search_bp
 from commands.events import events_cli
 from commands.uploads import uploads_cli
 from commands.users import users_cli
@@ -92,7 +94,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(events_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(favorites_bp)
-    for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp):
+    app.register_blueprint(search_bp)
+    for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp,
+                   api_search_bp):
         api.register_blueprint(api_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)

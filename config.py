@@ -91,6 +91,7 @@ class Config:
     # Every other action that records an event (groups, friend-request answers, friends,
     # favorites, recall), all in one budget; read positions have a budget of this size of their own.
     ACTION_LIMIT = "120 per minute"
+    SEARCH_LIMIT = "60 per minute"  # searches per person, the page and the API together
 
     # Uploads.
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # bytes, whole request (above FILE_MAX_BYTES)

@@ -18,7 +18,7 @@ TEMPLATE = f"""# Parley benchmark results
 (Written by hand: for each figure, the bottleneck it hits, how its cost grows with members and
 streams, and what would reach a missed target. `python -m bench.run` keeps this part.)
 """
-ORDER = ["idle", "chat", "big", "redis", "sends", "floor", "longpoll", "storm", "vanish"]
+ORDER = ["idle", "chat", "big", "redis", "sends", "floor", "longpoll", "storm", "vanish", "search"]
 SETTINGS = """- Server: `gunicorn -c gunicorn.conf.py wsgi:app` (gevent), pinned with `taskset -c {server_cpus}`;
   one worker with the in-process broker unless a scenario says otherwise; `gunicorn.conf.py` as
   committed (worker_connections {worker_connections}, keepalive 5 s, access log on, to a file),
@@ -159,6 +159,14 @@ def _brief(name: str, details: dict) -> str:
             steps = _rising(block["steps"], "server_cpu_ms_per_request", "request")
             parts.append(f"{app}: best {block['best']['rate'] if block.get('best') else 0}/s ({steps})")
         return " — ".join(parts) + "."
+    if name == "search":
+        return " — ".join(
+            f"{kind}: {block['messages']:,} messages written and indexed in {block['fill_seconds']} s "
+            f"({block['index_cpu_us_per_message']} µs of CPU a message for its index rows); searches p50 "
+            f"{block['p50_ms']} / p95 {block['p95_ms']} / max {block['max_ms']} ms; slowest p95: "
+            + ", ".join(f"{q} {v['p95_ms']} ms" for q, v in sorted(block["by_query"].items(),
+                                                                   key=lambda kv: -kv[1]["p95_ms"])[:3])
+            for kind, block in details.items()) + "."
     if name == "longpoll":
         return (f"{details['pollers']} pollers, {details['held_at_end']} held at the end; {details['repolls_per_s']} "
                 f"re-polls/s, server {details['server_cpu_share']:.0%}; latency {lat(details['latency_ms'])}.")

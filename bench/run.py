@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from bench import machine, report
-from bench.scenarios import broker, fanout, floor, idle, longpoll, sends, storm, vanish
+from bench.scenarios import broker, fanout, floor, idle, longpoll, receipts, search, sends, storm, vanish
 from bench.scenarios.common import Context, load_average
 from bench.server import cleanup, raise_nofile
 
@@ -31,6 +31,8 @@ SCENARIOS = {
     "longpoll": longpoll.long_polling,
     "storm": storm.reconnect_storm,
     "vanish": vanish.vanished_client,
+    "receipts": receipts.read_receipts,
+    "search": search.search_history,
 }
 HERE = Path(__file__).resolve().parent
 

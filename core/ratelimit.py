@@ -184,6 +184,12 @@ def read_limit() -> RouteLimit:
     return person_limit("ACTION_LIMIT", "read", lambda: _("Your read position is moving too often."))
 
 
+def search_limit() -> RouteLimit:
+    """SEARCH_LIMIT per person for searches (the page and the API share it): a search reads
+    the index and more, so it has a budget of its own."""
+    return person_limit("SEARCH_LIMIT", "search", lambda: _("You are searching too often."))
+
+
 def friend_request_limit() -> Callable:
     """A decorator with both friend-request budgets: FRIEND_REQUEST_LIMIT per person, and
     FRIEND_REQUEST_PAIR_LIMIT per (asker, person asked), so that renewing a request to the
@@ -198,8 +204,9 @@ def friend_request_limit() -> Callable:
 
 
 def profile_change_limit() -> RouteLimit:
-    """PROFILE_CHANGE_LIMIT per person, one budget for nickname and avatar changes (each is
-    an event to every friend and fellow member)."""
+    """PROFILE_CHANGE_LIMIT per person, one budget for nickname, avatar and read-receipt
+    changes (each is an event to every friend and fellow member, or moves every worker's
+    credential epoch)."""
     return person_limit("PROFILE_CHANGE_LIMIT", "profile", lambda: _("You have changed your profile too many times."))
 
 

@@ -56,6 +56,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the full-text index's tables out of schema comparisons: they are no models
+    (search/index.py), and migration 0007 makes them."""
+    from search.index import INDEX_TABLES
+
+    return not (type_ == "table" and name in INDEX_TABLES)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -106,6 +114,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=include_name,
             **conf_args
         )
 

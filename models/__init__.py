@@ -4,6 +4,11 @@ from models.event import Event, EventCounter, EventRecipient
 from models.favorite import Favorite
 from models.social import FriendRequest, Friendship
 from models.user import AccessToken, CredentialEpoch, EmailCode, User, UserSession
+from search.index import install as _install_search_index
+from extensions import db as _db
+
+# The full-text index is no model (search/index.py): made with the tables they are made with.
+_install_search_index(_db.metadata)
 
 __all__ = [
     "AccessToken", "Attachment", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",

@@ -67,6 +67,7 @@ class Message(db.Model):
     `client_id` is the UUID the sender's browser made for this send: the same one from the
     same sender returns the stored message instead of a second copy. `event_id` is the id of
     its message.created event, which also decides who may read it (membership as of that event).
+    `reply_to_id` names the original a reply quotes (None for a message that quotes nothing).
     """
 
     __tablename__ = "message"
@@ -86,6 +87,9 @@ class Message(db.Model):
     # Set when the sender took the message back: its text and attachment are no longer shown
     # in the conversation (favorites keep their own copy).
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The message this one replies to (its quoted original), in the same conversation. No index:
+    # nothing looks replies up by their original, and messages are never deleted one by one.
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
 
     attachment: Mapped["Attachment | None"] = relationship(back_populates="message", uselist=False)
 

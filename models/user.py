@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     avatar_key: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Read receipts are reciprocal: someone who does not share theirs sees nobody else's.
+    share_read_receipts: Mapped[bool] = mapped_column(default=True, server_default=true())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

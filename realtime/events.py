@@ -126,10 +126,16 @@ def message_recalled(conversation_id: int, message_id: int) -> NewEvent:
                     conversation_id=conversation_id)
 
 
-def read_updated(user_id: int, state: dict) -> NewEvent:
-    """`user_id`'s read position moved: `state` is {"conversation_id",
-    "last_read_message_id", "unread"}, for their other devices."""
-    return NewEvent(READ_UPDATED, state, user_ids=(user_id,))
+def read_updated(state: dict, senders: Iterable[int] = ()) -> NewEvent:
+    """A reader's read position moved: `state` is {"conversation_id", "user_id" (the reader),
+    "previous_read_message_id", "last_read_message_id", "unread" (the reader's own count)}.
+
+    One event per move, whatever the conversation's size: to the reader's devices (their
+    unread count), and to `senders`, the people whose messages the move passed and who see
+    read receipts (blueprints/chat/receipts.py picks them); never to every member. Message
+    ids in (previous_read_message_id, last_read_message_id] are the ones newly read."""
+    reader = state["user_id"]
+    return NewEvent(READ_UPDATED, state, user_ids=(reader, *sorted(set(senders) - {reader})))
 
 
 def favorite_created(user_id: int, favorite: dict) -> NewEvent:

@@ -132,10 +132,12 @@ def apply(state: dict, event, me: int) -> None:
         conversation["last_message"] = (message["id"], message["body"][:PREVIEW])
         if message["sender"] is None or message["sender"]["id"] != me:
             conversation["unread"] += 1
-    elif event.type == "read.updated":
+    elif event.type == "read.updated" and data["user_id"] == me:
         conversation = state["conversations"][data["conversation_id"]]
         conversation["unread"] = data["unread"]
         conversation["last_read"] = data["last_read_message_id"]
+    elif event.type == "read.updated":
+        pass  # someone read this person's messages: a read receipt, not this person's state
     else:
         raise AssertionError(f"the client does not know event type {event.type!r}")
     state["total_unread"] = sum(c["unread"] for c in state["conversations"].values())

@@ -417,15 +417,17 @@ def test_total_unread_sums_all_conversations(app, friend_circle, direct, group, 
     assert {c["id"]: c["unread"] for c in bobs["items"] if c["unread"]} == {direct: 2, group: 1}
 
 
-def test_moving_the_read_position_tells_only_that_person(app, friend_circle, direct, as_):
-    alice, bob, *_ = friend_circle
-    newest = sent(as_("alice"), direct, "ping")["id"]
+def test_moving_the_read_position_tells_that_person_and_the_sender_only(app, friend_circle, group, as_):
+    alice, bob, carol, _dave = friend_circle
+    newest = sent(as_("alice"), group, "ping")["id"]
     after = cursor(app)
-    mark_read(as_("bob"), direct, newest)
+    mark_read(as_("bob"), group, newest)
     [event] = events_of(app, bob, after)
     assert event.type == "read.updated"
-    assert event.data == {"conversation_id": direct, "last_read_message_id": newest, "unread": 0}
-    assert events_of(app, alice, after) == []
+    assert event.data == {"conversation_id": group, "user_id": bob, "previous_read_message_id": 0,
+                          "last_read_message_id": newest, "unread": 0}
+    assert [e.id for e in events_of(app, alice, after)] == [event.id]  # a read receipt (tests/test_receipts.py)
+    assert events_of(app, carol, after) == []
 
 
 def test_reading_again_at_the_same_position_records_nothing(app, friend_circle, direct, as_):

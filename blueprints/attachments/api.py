@@ -36,17 +36,20 @@ bp = UploadBlueprint("api_attachments", __name__, description="Images, files and
 @bp.arguments(AttachmentCreateSchema, location="files")
 @bp.response(201, MessageSchema)
 @bp.alt_response(200, schema=MessageSchema, description="Already stored with this client_id: the stored message")
-@bp.errors(400, 403, 404, 413, 429)
+@bp.errors(400, 403, 404, 409, 413, 429)
 @send_limit()
 def send_attachment(args, conversation_id):
-    """Send an image or file (multipart/form-data: `file`, optional `caption` and
-    `client_id`). The type is sniffed from the bytes: PNG, JPEG, GIF and WebP images that
-    decode become kind image (metadata stripped, with a thumbnail); anything else is a file.
+    """Send an image or file (multipart/form-data: `file`, optional `caption`, `client_id`
+    and `reply_to`, the id of a message of this conversation to reply to: 404 when you cannot
+    see it, 409 when it was recalled). The type is sniffed from the bytes: PNG, JPEG, GIF and WebP
+    images that decode become kind image (metadata stripped, with a thumbnail); anything else
+    is a file.
     Images up to IMAGE_MAX_BYTES, files up to FILE_MAX_BYTES, within your storage quota
     (413 otherwise)."""
     upload = args["file"]
     sent = services.send_attachment(me(), conversation_id,
-                                    upload.stream, upload.filename, args["caption"], args["client_id"])
+                                    upload.stream, upload.filename, args["caption"], args["client_id"],
+                                    args.get("reply_to"))
     return sent.message, 201 if sent.created else 200
 
 

@@ -3,8 +3,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, validate
 from werkzeug.datastructures import FileStorage
 
-from blueprints.chat.schemas import CLIENT_ID_PATTERN
-from core.schemas import Text
+from blueprints.chat.schemas import CLIENT_ID_PATTERN, REPLY_TO_DESCRIPTION
+from core.schemas import ID_RANGE, Text, WholeNumber
 
 
 class FileUpload(Upload):
@@ -25,3 +25,6 @@ class AttachmentCreateSchema(Schema):
     # Not nullable (a load_default of None would document it so): a form part is text, and a
     # client without a client id leaves the part out or empty.
     client_id = Text(load_default="", validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
+    # A form part is text: digits only; left out (no default, not nullable: a load_default of
+    # None would document both) for a message that replies to nothing.
+    reply_to = WholeNumber(in_text=True, validate=ID_RANGE, metadata={"description": REPLY_TO_DESCRIPTION})

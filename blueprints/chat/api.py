@@ -1,14 +1,16 @@
-"""/api/v1/conversations: list, history, send (idempotent by client id), read position."""
+"""/api/v1/conversations: list, history, send (idempotent by client id), read position, read
+receipts."""
 from flask import jsonify
 
-from blueprints.chat import conversations, services
+from blueprints.chat import conversations, receipts, services
 from blueprints.chat.limits import send_limit, typing_limit
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
-                                     MessagePageSchema, MessageSchema, PresenceSchema, ReadSchema,
-                                     ReadStateSchema)
+                                     MessagePageSchema, MessageSchema, PresenceSchema, ReadersSchema,
+                                     ReadSchema, ReadStateSchema, ReceiptCountsSchema, ReceiptQuerySchema)
 from core.api import ApiBlueprint, me
 from core.ratelimit import read_limit
+from core.routing import ID_MAX
 
 bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages")
 
@@ -38,12 +40,13 @@ def history(args, conversation_id):
 @bp.arguments(MessageCreateSchema)
 @bp.response(201, MessageSchema)
 @bp.alt_response(200, schema=MessageSchema, description="Already stored with this client_id: the stored message")
-@bp.errors(400, 403, 404, 429)
+@bp.errors(400, 403, 404, 409, 429)
 @send_limit()
 def send_message(args, conversation_id):
-    """Send a text message (1–5,000 characters). A retried POST with the same `client_id`
-    returns the stored message (200) instead of storing it twice."""
-    sent = services.send_message(me(), conversation_id, args["body"], args["client_id"])
+    """Send a text message (1–5,000 characters), optionally a reply (`reply_to`: the id of a
+    message of this conversation you can see: 404 otherwise; not recalled: 409). A retried POST
+    with the same `client_id` returns the stored message (200) instead of storing it twice."""
+    sent = services.send_message(me(), conversation_id, args["body"], args["client_id"], args["reply_to"])
     # Already in MessageSchema's shape (tests/test_messages.py checks it against the schema):
     # sent as it is, as events carry it, rather than dumped through the schema again.
     return jsonify(sent.message), 201 if sent.created else 200
@@ -55,8 +58,30 @@ def send_message(args, conversation_id):
 @bp.errors(404, 429)
 @read_limit()
 def mark_read(args, conversation_id):
-    """Move your read position forward; your other devices follow (a read.updated event)."""
-    return services.mark_read(me(), conversation_id, args["message_id"])
+    """Move your read position forward; your other devices follow, and so do the senders of the
+    messages it passes if you both share read receipts (one read.updated event)."""
+    return receipts.mark_read(me(), conversation_id, args["message_id"])
+
+
+@bp.route("/conversations/<int:conversation_id>/receipts")
+@bp.arguments(ReceiptQuerySchema, location="query")
+@bp.response(200, ReceiptCountsSchema)
+@bp.errors(404)
+def receipt_counts(args, conversation_id):
+    """How many members have read each of your own messages named in `message_ids`, out of
+    how many (members sharing read receipts since before the message). Empty, with
+    `sharing_off`, while you do not share yours."""
+    ids = [int(part) for part in args["message_ids"].split(",")]
+    return receipts.receipt_counts(me(), conversation_id, [i for i in ids if i <= ID_MAX])
+
+
+@bp.route("/conversations/<int:conversation_id>/messages/<int:message_id>/receipts")
+@bp.response(200, ReadersSchema)
+@bp.errors(403, 404)
+def message_readers(conversation_id, message_id):
+    """Who has read your message and who has not yet (members sharing read receipts); 403 for
+    someone else's message."""
+    return receipts.message_readers(me(), conversation_id, message_id)
 
 
 @bp.route("/conversations/<int:conversation_id>/typing", methods=["POST"])

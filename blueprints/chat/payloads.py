@@ -1,45 +1,75 @@
-"""A message as JSON (what events, pages and the API carry), its one-line preview, and which
-messages the viewer has favorited."""
+"""A message as JSON (what events, pages and the API carry), the quote of its original when
+it is a reply, its one-line preview, and which messages the viewer has favorited."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.chat.rendering import render_message
 from core.people import user_brief
 from extensions import db
-from models import Favorite, Message, User
+from models import Attachment, Favorite, Message, User
+
+SNIPPET_MAX = 120  # characters of an original a quote shows, as long as a preview
 
 
-def message_json(message: Message, sender: User | None) -> dict:
+def message_json(message: Message, sender: User | None, quote: dict | None = None) -> dict:
     """A message as events and the API carry it: its text (or caption) as typed ("body") and
-    rendered to safe HTML, its attachment, and `recalled` (then text and attachment are empty)."""
+    rendered to safe HTML, its attachment, `recalled` (then text and attachment are empty),
+    and `reply_to`: `quote` (a `quote_json` of its original) or None."""
     recalled = message.recalled_at is not None
     attachment = None if recalled or message.attachment is None else message.attachment.to_json()
     text = "" if recalled else message.body
     return _json(message.id, message.conversation_id, message.kind, sender, text, attachment, recalled,
-                 message.client_id, message.created_at)
+                 message.client_id, message.created_at, quote)
 
 
-def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id: str | None) -> dict:
+def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id: str | None,
+                  quote: dict | None = None) -> dict:
     """`message_json` of a text message about to be stored, from `sender_brief` (a
-    `user_brief`): built before the write, so the writer only fills in "id" and "created_at"
-    (None until then; blueprints/chat/sending.py)."""
+    `user_brief`) and `quote` (the `quote_json` of the original it replies to, or None):
+    built before the write, so the writer only fills in "id" and "created_at" (None until
+    then; blueprints/chat/sending.py)."""
     return {"id": None, "conversation_id": conversation_id, "kind": "text", "sender": sender_brief,
             "body": body, "html": str(render_message(body)), "attachment": None, "recalled": False,
-            "client_id": client_id, "created_at": None}
+            "client_id": client_id, "created_at": None, "reply_to": quote}
 
 
-def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at) -> dict:
+def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at,
+          quote) -> dict:
     return {"id": message_id, "conversation_id": conversation_id, "kind": kind,
             "sender": user_brief(sender) if sender else None, "body": text,
             "html": str(render_message(text)) if text else "", "attachment": attachment,
-            "recalled": recalled, "client_id": client_id, "created_at": created_at.isoformat()}
+            "recalled": recalled, "client_id": client_id, "created_at": created_at.isoformat(),
+            "reply_to": quote}
+
+
+def quote_json(original_id: int, sender: User | None, kind: str, body: str, file_name: str | None,
+               recalled: bool) -> dict:
+    """The quote a reply carries of its original (message `original_id`, sent by `sender`):
+    {"id", "sender" (a user brief, or None for a deleted account), "kind", "snippet",
+    "recalled"}. The snippet is one line of at most SNIPPET_MAX characters: a text's words,
+    an image's or file's `file_name` (the page shows the kind's label before it, in each
+    viewer's own language, as one event's JSON serves every viewer), "" once recalled."""
+    text = "" if recalled else (body if kind == "text" else file_name or "")
+    line = " ".join(text.split())
+    if len(line) > SNIPPET_MAX:
+        line = line[:SNIPPET_MAX - 1].rstrip() + "…"
+    return {"id": original_id, "sender": user_brief(sender) if sender else None, "kind": kind,
+            "snippet": line, "recalled": recalled}
 
 
 def message_jsons(messages: list[Message]) -> list[dict]:
-    """`message_json` of each message, their senders read in one query."""
-    ids = {m.sender_id for m in messages if m.sender_id}
+    """`message_json` of each message; their senders, and the originals that replies among
+    them quote (with their senders and attachments' names), read in one query each."""
+    reply_to_ids = {m.reply_to_id for m in messages if m.reply_to_id}
+    originals = db.session.execute(
+        select(Message.id, Message.sender_id, Message.kind, Message.body, Message.recalled_at, Attachment.name)
+        .outerjoin(Attachment, Attachment.message_id == Message.id)
+        .where(Message.id.in_(reply_to_ids))).all() if reply_to_ids else []
+    ids = {m.sender_id for m in messages if m.sender_id} | {row[1] for row in originals if row[1]}
     senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    return [message_json(m, senders.get(m.sender_id)) for m in messages]
+    quotes = {row[0]: quote_json(row[0], senders.get(row[1]), row[2], row[3], row[5], row[4] is not None)
+              for row in originals}
+    return [message_json(m, senders.get(m.sender_id), quotes.get(m.reply_to_id)) for m in messages]
 
 
 def preview(message: Message) -> str:

@@ -24,9 +24,23 @@ class AttachmentSchema(Schema):
     thumbnail_url = fields.String(allow_none=True, required=True)
 
 
+class QuoteSchema(Schema):
+    """The original a reply quotes, as the reply shows it."""
+
+    id = fields.Integer(required=True, metadata={"description": "The original message's id"})
+    sender = fields.Nested(UserSchema, allow_none=True, required=True)
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
+    snippet = fields.String(required=True, metadata={
+        "maxLength": 120, "description": "One line: a text's words, an image's or file's name (show the kind "
+                                         "before it); empty once the original is recalled"})
+    recalled = fields.Boolean(required=True, metadata={
+        "description": "The original was recalled after the reply (a message.recalled event of its id says so live)"})
+
+
 class MessageSchema(Schema):
     """A message: `body` as typed (a caption for an image or file), `html` rendered safe
-    (escaped, links, emoji). A recalled message has empty text and no attachment."""
+    (escaped, links, emoji). A recalled message has empty text and no attachment. A reply
+    carries the quote of its original in `reply_to` (null for other messages)."""
 
     id = fields.Integer(required=True)
     conversation_id = fields.Integer(required=True)
@@ -38,12 +52,21 @@ class MessageSchema(Schema):
     recalled = fields.Boolean(required=True)
     client_id = fields.String(allow_none=True, required=True)
     created_at = fields.String(required=True)
+    reply_to = fields.Nested(QuoteSchema, allow_none=True, required=True)
+
+
+# A reply's original: a message of the same conversation that the sender can see (404
+# otherwise), not recalled (409); the reason comes beside `reply_to`.
+REPLY_TO_DESCRIPTION = ("Reply to this message (its id): one of this conversation that you can see (404 otherwise), "
+                        "not recalled (409)")
 
 
 class MessageCreateSchema(Schema):
     # Checked by the service, with a clearer message than a validator's (400).
     body = Text(required=True, metadata={"minLength": 1, "maxLength": BODY_MAX}, pattern=NOT_BLANK)
     client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
+    reply_to = WholeNumber(load_default=None, allow_none=True, validate=ID_RANGE,
+                           metadata={"description": REPLY_TO_DESCRIPTION})
 
 
 class HistoryQuerySchema(Schema):
@@ -96,3 +119,39 @@ class ConversationListSchema(Schema):
 class PresenceSchema(Schema):
     online = fields.List(fields.Integer(), required=True)
     members = fields.Integer(required=True)
+
+
+# Read receipts (blueprints/chat/receipts.py): for your own messages, counted when asked.
+# `(?![\s\S])` is the end of the text, as in CLIENT_ID_PATTERN.
+RECEIPT_IDS_PATTERN = r"^[0-9]{1,10}(?:,[0-9]{1,10}){0,99}(?![\s\S])"
+
+
+class ReceiptQuerySchema(Schema):
+    message_ids = Text(required=True, pattern=RECEIPT_IDS_PATTERN, validate=validate.Regexp(RECEIPT_IDS_PATTERN),
+                       metadata={
+                           "description": "Up to 100 message ids, comma-separated (e.g. 12,15,19); only "
+                                          "your own messages in this conversation are answered"})
+
+
+class ReceiptCountSchema(Schema):
+    message_id = fields.Integer(required=True)
+    read = fields.Integer(required=True, metadata={"description": "Members who have read it"})
+    members = fields.Integer(required=True, metadata={
+        "description": "Members other than you who share read receipts and were members when it was sent"})
+
+
+class ReceiptCountsSchema(Schema):
+    conversation_id = fields.Integer(required=True)
+    sharing_off = fields.Boolean(required=True, metadata={
+        "description": "You do not share read receipts, so you see nobody's (no items)"})
+    items = fields.List(fields.Nested(ReceiptCountSchema), required=True)
+
+
+class ReadersSchema(Schema):
+    message_id = fields.Integer(required=True)
+    sharing_off = fields.Boolean(required=True, metadata={
+        "description": "You do not share read receipts, so you see nobody's (empty lists)"})
+    read = fields.List(fields.Nested(UserSchema), required=True)
+    unread = fields.List(fields.Nested(UserSchema), required=True)
+    not_sharing = fields.Integer(required=True, metadata={
+        "description": "Members who do not share read receipts: in neither list"})

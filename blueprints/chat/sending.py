@@ -12,6 +12,7 @@ stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
     UPDATE conversation ... (the activity time of each conversation written to, in id order)
     UPDATE event_counter SET last_id = last_id + n RETURNING last_id
     INSERT INTO message ... RETURNING id, event_id  (one statement, n rows)
+    INSERT INTO message_search ...                  (their search terms: search/index.py)
     INSERT INTO event ...                           (one statement, n rows)
     COMMIT, then one broker message with the n events
 
@@ -51,6 +52,7 @@ from extensions import db
 from models import Conversation, Message
 from realtime import events
 from realtime.eventlog import take_event_ids, write_events
+from search import index as search_index
 
 EXTENSION_KEY = "parley.send_batches"
 MAX_BATCH = 500  # sends in one transaction at most
@@ -65,7 +67,7 @@ _TOUCH = Prepared(lambda: TOUCH_CONVERSATION)
 # Each row's event id comes back with its id: that is how ids are matched to sends (neither
 # database promises RETURNING's order).
 _INSERT_TEXTS = PreparedInsert(_MESSAGES, ("conversation_id", "sender_id", "kind", "body", "client_id", "event_id",
-                                           "created_at"), returning=("id", "event_id"))
+                                           "created_at", "reply_to_id"), returning=("id", "event_id"))
 
 
 @dataclass
@@ -108,6 +110,12 @@ class TextSend:
     @property
     def client_id(self) -> str | None:
         return self.payload["client_id"]
+
+    @property
+    def reply_to_id(self) -> int | None:
+        """The id of the original this send replies to (its quote's), or None."""
+        quote = self.payload["reply_to"]
+        return quote["id"] if quote else None
 
 
 class SendBatches:
@@ -205,11 +213,14 @@ def store_batch(batch: list[TextSend]) -> bool:
     _TOUCH.run_many(connection, [{"conversation_id": conversation_id, "now": now} for conversation_id in touched])
     first = take_event_ids(len(batch), connection)
     rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
-             "body": send.payload["body"], "client_id": send.client_id, "event_id": first + n, "created_at": now}
+             "body": send.payload["body"], "client_id": send.client_id, "event_id": first + n, "created_at": now,
+             "reply_to_id": send.reply_to_id}
             for n, send in enumerate(batch)]
     message_ids = {event_id: message_id for message_id, event_id in _INSERT_TEXTS.run(connection, rows)}
     for n, send in enumerate(batch):
         send.payload["id"], send.payload["created_at"] = message_ids[first + n], created_at
+    search_index.write(connection, search_index.rows_for(
+        (send.payload["id"], send.conversation_id, (send.payload["body"],)) for send in batch))
     write_events([(first + n, events.message_created(send.conversation_id, send.payload))
                   for n, send in enumerate(batch)], now, connection)
     session.commit()

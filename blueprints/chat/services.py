@@ -1,6 +1,6 @@
 """Chat actions: who may read and send where, send a message (idempotent by client id),
-recall it, read history by cursor, move the read position. The conversation list lives in
-`conversations`, a message's JSON in `payloads`."""
+recall it, read history by cursor. The conversation list lives in
+`conversations`, a message's JSON in `payloads`, read positions and receipts in `receipts`."""
 import re
 from datetime import timedelta
 from typing import NamedTuple
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.chat.payloads import message_json, new_text_json
+from blueprints.chat.replies import quote_for_reply
 from blueprints.chat.senders import direct_peer, not_friends, not_in_conversation
 from blueprints.chat.sending import TOUCH_CONVERSATION, Sent, TextSend, already_sent, batches, stored_twin
 from blueprints.friends.services import are_friends
@@ -22,6 +23,7 @@ from extensions import db
 from models import Conversation, Membership, Message, User
 from realtime import events, publish_ephemeral
 from realtime.eventlog import send_event_on_commit
+from search import index as search_index
 
 BODY_MAX = 5000
 HISTORY_MAX = 100
@@ -90,13 +92,17 @@ def clean_client_id(client_id: str | None) -> str | None:
     return client_id.lower()
 
 
-def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None) -> Sent:
-    """Store a text message from `sender` and record its message.created event.
+def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None,
+                 reply_to: int | None = None) -> Sent:
+    """Store a text message from `sender` and record its message.created event; with
+    `reply_to` (a message id), as a reply quoting that original (replies.quote_for_reply).
 
     A retried send with the same `client_id` returns the stored message with created False,
     even once the sender could no longer send there. Raises DomainError (empty, over 5,000
-    characters, bad client id), NotFound (not in the conversation), Forbidden (a direct
-    conversation with someone who is no longer a friend).
+    characters, bad client id), NotFound (not in the conversation; or, field "reply_to",
+    `reply_to` is not a message of this conversation the sender can see), Conflict (the
+    original was recalled), Forbidden (a direct conversation with someone who is no longer a
+    friend).
     """
     client_id = clean_client_id(client_id)
     try:
@@ -104,7 +110,9 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
             raise DomainError(_("Type a message first."), "body")
         if len(body) > BODY_MAX:
             raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
-        send = TextSend(sender.id, conversation_id, new_text_json(user_brief(sender), conversation_id, body, client_id))
+        quote = None if reply_to is None else quote_for_reply(sender.id, conversation_id, reply_to)
+        send = TextSend(sender.id, conversation_id,
+                        new_text_json(user_brief(sender), conversation_id, body, client_id, quote))
         # The request's read is over: its connection goes back to the pool while the send
         # waits for its batch (blueprints/chat/sending.py), which the leader checks (may the
         # sender send there?) and writes in a new transaction.
@@ -118,10 +126,11 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         return stored
 
 
-def store_message(sender: User, conversation: "SendTarget", message: Message) -> Sent:
+def store_message(sender: User, conversation: "SendTarget", message: Message, quote: dict | None = None) -> Sent:
     """Commit `message` (checked and built by the caller, with its attachment: an image or
     file send) with its message.created event, in `conversation` (from
-    `sendable_conversation`). A client id already stored (a retry, or a twin that raced it
+    `sendable_conversation`); `quote` is the `quote_json` of the original it replies to
+    (its `reply_to_id`), or None. A client id already stored (a retry, or a twin that raced it
     in) is not stored again: the stored message is returned with created False. The unique
     index on (sender, client id) decides, so the common case costs no lookup."""
     db.session.add(message)
@@ -129,7 +138,9 @@ def store_message(sender: User, conversation: "SendTarget", message: Message) ->
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
         db.session.flush()
-        payload = message_json(message, sender)
+        search_index.write(db.session.connection(), search_index.rows_for([(
+            message.id, conversation.id, (message.body, message.attachment.name if message.attachment else ""))]))
+        payload = message_json(message, sender, quote)
         event = send_event_on_commit(events.message_created(conversation.id, payload))
         event.stamp(message, "event_id")
         db.session.commit()
@@ -155,6 +166,7 @@ def recall_message(user: User, message_id: int) -> Message:
         raise Forbidden(_("Messages can only be recalled within %(n)d minutes of sending.", n=max(1, window // 60)))
     message.recalled_at = utcnow()
     message.body = ""
+    search_index.remove(db.session.connection(), message.id)
     send_event_on_commit(events.message_recalled(message.conversation_id, message.id))
     db.session.commit()
     return message
@@ -196,24 +208,6 @@ def unread_count(user_id: int, stays: list[Membership], conversation_id: int, la
     return db.session.scalar(select(func.count()).select_from(Message).where(
         Message.conversation_id == conversation_id, Message.id > last_read,
         or_(Message.sender_id.is_(None), Message.sender_id != user_id), visible_in(stays)))
-
-
-def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
-    """Move `user`'s read position in the conversation forward to `message_id` (never back),
-    and tell their other devices. Returns {"conversation_id", "last_read_message_id", "unread"}."""
-    _conversation, stays = readable_conversation(user, conversation_id)
-    stay = next(s for s in stays if s.left_at is None)
-    newest = db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conversation_id)) or 0
-    position = min(message_id, newest)
-    moved = position > stay.last_read_message_id
-    if moved:
-        stay.last_read_message_id = position
-    state = {"conversation_id": conversation_id, "last_read_message_id": stay.last_read_message_id,
-             "unread": unread_count(user.id, stays, conversation_id, stay.last_read_message_id)}
-    if moved:
-        send_event_on_commit(events.read_updated(user.id, state))
-    db.session.commit()
-    return state
 
 
 class SendTarget(NamedTuple):

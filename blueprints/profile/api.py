@@ -1,7 +1,9 @@
-"""/api/v1/me: the logged-in person (cookie session or Bearer token)."""
-from blueprints.profile.schemas import MeSchema
+"""/api/v1/me: the logged-in person (cookie session or Bearer token), and their settings."""
+from blueprints.profile import services
+from blueprints.profile.schemas import MeSchema, MeUpdateSchema
 from core.api import ApiBlueprint, me
 from core.people import user_brief
+from core.ratelimit import profile_change_limit
 
 bp = ApiBlueprint("api_me", __name__, description="The logged-in person")
 
@@ -11,5 +13,21 @@ bp = ApiBlueprint("api_me", __name__, description="The logged-in person")
 @bp.alt_response(401, description="Not logged in")
 def get_me():
     """Who am I: the account behind this cookie session or access token."""
+    return _me_json(me())
+
+
+@bp.route("/me", methods=["PATCH"])
+@bp.arguments(MeUpdateSchema)
+@bp.response(200, MeSchema)
+@bp.errors(400, 429)
+@profile_change_limit()
+def update_me(args):
+    """Change your settings: `share_read_receipts` (reciprocal: off, you see nobody's)."""
     user = me()
-    return {**user_brief(user), "email": user.email, "locale": user.locale, "is_admin": user.is_admin}
+    services.set_share_read_receipts(user, args["share_read_receipts"])
+    return _me_json(user)
+
+
+def _me_json(user) -> dict:
+    return {**user_brief(user), "email": user.email, "locale": user.locale, "is_admin": user.is_admin,
+            "share_read_receipts": user.share_read_receipts}

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -43,6 +43,11 @@ class PasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[], validate_choice=True)
     submit = SubmitField(_l("Save language"))
+
+
+class ReceiptsForm(FlaskForm):
+    share = BooleanField(_l("Share read receipts"))
+    submit = SubmitField(_l("Save"))
 
 
 class TokenForm(FlaskForm):

@@ -9,7 +9,7 @@ from blueprints.auth import services as auth_services
 from blueprints.auth import sessions
 from blueprints.profile import bp, services
 from blueprints.profile.forms import (AvatarForm, EmailForm, LanguageForm, NicknameForm,
-                                      PasswordForm, TokenForm)
+                                      PasswordForm, ReceiptsForm, TokenForm)
 from core.errors import DomainError
 from core.forms import ActionForm
 from core.ratelimit import profile_change_limit, refused_page
@@ -22,6 +22,7 @@ FORMS = {
     "email": EmailForm,
     "password": PasswordForm,
     "language": LanguageForm,
+    "receipts": ReceiptsForm,
     "token": TokenForm,
 }
 
@@ -50,6 +51,7 @@ def render_profile(failed=None, exc: DomainError | None = None, status: int = 20
     forms = {name: _build(name) for name in FORMS}
     forms["nickname"].nickname.data = current_user.nickname
     forms["language"].locale.data = current_user.locale or ""
+    forms["receipts"].share.data = current_user.share_read_receipts
     main_form = forms["nickname"]
     if failed is not None:
         forms[failed._prefix.rstrip("-")] = failed
@@ -191,6 +193,19 @@ def change_language():
         return _fail(form, exc)
     flash(_("Your language is saved."), "success")
     return redirect(url_for("profile.profile"))
+
+
+@bp.route("/profile/receipts", methods=["POST"])
+@refused_page(_refused("receipts"))
+@login_required
+@profile_change_limit()
+def change_receipts():
+    form = _build("receipts", bound=True)
+    if not form.validate():
+        return _fail(form)
+    services.set_share_read_receipts(current_user, form.share.data)
+    flash(_("Your read receipts setting is saved."), "success")
+    return redirect(url_for("profile.profile") + "#receipts")
 
 
 @bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])

@@ -1,7 +1,7 @@
 """Schemas of the profile API: the logged-in person."""
-from marshmallow import fields
+from marshmallow import Schema, fields
 
-from core.schemas import UserSchema
+from core.schemas import Flag, UserSchema
 
 
 class MeSchema(UserSchema):
@@ -10,3 +10,10 @@ class MeSchema(UserSchema):
     email = fields.String(required=True)
     locale = fields.String(allow_none=True)
     is_admin = fields.Boolean(required=True)
+    share_read_receipts = fields.Boolean(required=True, metadata={
+        "description": "Others see what you have read; off, you see nobody's read receipts either"})
+
+
+class MeUpdateSchema(Schema):
+    share_read_receipts = Flag(required=True, metadata={
+        "description": "Share your read receipts; if you turn this off, you won't see others' either"})

@@ -111,6 +111,14 @@ def set_locale(user: User, locale: str | None) -> None:
     db.session.commit()
 
 
+def set_share_read_receipts(user: User, share: bool) -> None:
+    """Turn sharing `user`'s read receipts on or off. Reciprocal: while off, nobody learns what
+    they have read (their read position moves record no event for senders and count in no
+    receipt) and they see nobody's receipts. Takes effect for moves and questions from now on."""
+    user.share_read_receipts = bool(share)
+    db.session.commit()
+
+
 def list_sessions(user: User) -> list[UserSession]:
     """Return `user`'s logged-in sessions, most recently seen first."""
     return list(db.session.scalars(

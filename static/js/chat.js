@@ -6,9 +6,10 @@
 //   message-view.js       one message's markup
 //   message-list.js       the open conversation's messages
 //   conversation-list.js  the conversation list, unread counts, the open conversation's name
-//   composer.js, upload.js  sending text, emoji and files
-//   message-actions.js    favorite, recall, the image lightbox
+//   composer.js, upload.js  sending text, emoji and files, replies
+//   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
+//   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   handlers.js           what each stream event does
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
@@ -21,6 +22,7 @@ import { MessageView } from './chat/message-view.js';
 import { offerNotifications } from './chat/notify.js';
 import { Presence } from './chat/presence.js';
 import { ReadMarker } from './chat/reading.js';
+import { Receipts } from './chat/receipts.js';
 import { ChatState } from './chat/state.js';
 
 const root = document.getElementById('chat');
@@ -30,7 +32,7 @@ const form = document.getElementById('composer'); // null when no conversation i
 let composer = null;
 
 const view = new MessageView({
-  state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node),
+  state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,
@@ -47,20 +49,22 @@ const reading = new ReadMarker({
   state, messages, onUnread: (count) => conversations.setUnread(state.conversationId, count),
 });
 const presence = new Presence({ state, text });
+const receipts = new Receipts({ state, messages, text, kind: root.dataset.conversationKind });
 const lightbox = new Lightbox(document.getElementById('lightbox'));
 
 if (messages.list) {
   messages.showInitial(JSON.parse(document.getElementById('initial-messages').dataset.json));
   reading.soon();
   messages.follow(() => reading.soon());
-  wireMessageActions({ messages, state, text, lightbox });
+  receipts.start();
+  wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
 }
 conversations.showTotal();
 const filter = document.getElementById('conversation-filter');
 if (filter) filterList(filter, conversations.list);
 document.addEventListener('visibilitychange', () => { if (!document.hidden && messages.atBottom()) reading.soon(); });
 if (form) {
-  composer = new Composer({ form, state, text, messages });
+  composer = new Composer({ form, state, text, messages, replyBar: document.querySelector('[data-reply-bar]') });
   composer.wire();
 }
 offerNotifications(document.querySelector('[data-enable-notifications]'));
@@ -74,7 +78,7 @@ const stream = new EventStream({
   onStatus(mode) {
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
   },
-  ...eventHandlers({ state, text, view, messages, conversations, presence, reading }),
+  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts }),
   onReset() { window.location.reload(); },
 });
 stream.start();

@@ -1,11 +1,14 @@
 // The composer (#composer): Enter sends, Shift+Enter adds a line. A message shows at once as
 // pending; the POSTs go one after another, so messages are stored in the order they were
 // typed; a failed one offers a retry with the same client id, so a retry never doubles it.
-// Also the "typing" pings, the emoji picker, and files (button, drop, paste: ./upload.js).
+// Also the "typing" pings, the emoji picker, files (button, drop, paste: ./upload.js), and
+// replies: "Replying to <name>: <snippet>" above the composer (× or Esc cancels) until the
+// next message (text, or the first file) goes out quoting that original.
 //
-//   const composer = new Composer({ form, state, text, messages });
+//   const composer = new Composer({ form, state, text, messages, replyBar });
 //   composer.wire();
-//   composer.send(message.body, message.client_id, failedNode); // a failed message's Retry
+//   composer.startReply(message); // the Reply action of a stored message
+//   composer.send(message.body, message.client_id, failedNode, message.reply_to); // a Retry
 
 import { api } from '../api.js';
 import { attachUploads } from './upload.js';
@@ -14,13 +17,15 @@ const TYPING_PING_MS = 3000; // while typing, tell the others at most this often
 
 export class Composer {
   // `form` is the composer's <form>, `state` the page's ChatState, `text` its translated
-  // strings (a dataset), `messages` its MessageList.
-  constructor({ form, state, text, messages }) {
+  // strings (a dataset), `messages` its MessageList, `replyBar` the "Replying to" line.
+  constructor({ form, state, text, messages, replyBar }) {
     this.form = form;
     this.box = form.elements.body;
     this.state = state;
     this.text = text;
     this.messages = messages;
+    this.replyBar = replyBar;
+    this.quote = null; // the quote of the original the next message replies to, if any
     this.queue = Promise.resolve(); // the POST of the message typed last
     this.lastTypingPing = 0;
   }
@@ -32,13 +37,20 @@ export class Composer {
       const body = box.value;
       if (!body.trim()) return;
       box.value = '';
-      this.send(body, crypto.randomUUID(), null);
+      this.send(body, crypto.randomUUID(), null, this.takeQuote());
     });
     box.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
+      } else if (event.key === 'Escape' && this.quote && !event.isComposing) {
+        event.preventDefault();
+        this.cancelReply();
       }
+    });
+    this.replyBar.querySelector('[data-reply-cancel]').addEventListener('click', () => {
+      this.cancelReply();
+      box.focus();
     });
     box.addEventListener('input', () => {
       if (Date.now() - this.lastTypingPing > TYPING_PING_MS && box.value.trim()) {
@@ -49,6 +61,7 @@ export class Composer {
     attachUploads({
       conversationId: state.conversationId, limits: state.uploadLimits, text: this.text, box,
       onSent: (message) => this.messages.add(message),
+      takeReply: () => { const quote = this.takeQuote(); return quote && quote.id; },
       list: document.querySelector('[data-uploads]'),
       input: form.querySelector('[data-attach-input]'),
       button: form.querySelector('[data-attach]'),
@@ -71,11 +84,34 @@ export class Composer {
     });
   }
 
-  // Send `body` with `clientId`, shown as pending at once (in place of `existing`, its failed
-  // copy, when retried).
-  send(body, clientId, existing) {
+  // Reply to the stored `message`: show "Replying to <name>: <snippet>" above the composer.
+  startReply(message) {
+    const { view } = this.messages;
+    this.quote = view.quoteOf(message);
+    const name = message.sender ? message.sender.nickname : '—';
+    this.replyBar.querySelector('[data-reply-label]').textContent = this.text.replyingTo.replace('{name}', name);
+    view.showQuoteLine(this.replyBar.querySelector('[data-reply-snippet]'), this.quote);
+    this.replyBar.hidden = false;
+    this.box.focus();
+  }
+
+  cancelReply() {
+    this.quote = null;
+    this.replyBar.hidden = true;
+  }
+
+  // The quote the message being sent carries (null for none); the composer is done replying.
+  takeQuote() {
+    const { quote } = this;
+    this.cancelReply();
+    return quote;
+  }
+
+  // Send `body` with `clientId`, replying to `quote`'s original if given, shown as pending at
+  // once (in place of `existing`, its failed copy, when retried).
+  send(body, clientId, existing, quote = null) {
     const draft = {
-      body, client_id: clientId, created_at: new Date().toISOString(),
+      body, client_id: clientId, created_at: new Date().toISOString(), reply_to: quote,
       sender: { id: this.state.me, nickname: document.querySelector('.account-name').textContent,
         avatar_url: document.querySelector('.account .avatar').getAttribute('src') },
     };
@@ -86,7 +122,7 @@ export class Composer {
   async post(draft, node) {
     try {
       const message = await api('POST', `/api/v1/conversations/${this.state.conversationId}/messages`,
-        { body: draft.body, client_id: draft.client_id });
+        { body: draft.body, client_id: draft.client_id, reply_to: draft.reply_to ? draft.reply_to.id : null });
       if (this.state.messages.has(message.id)) node.remove(); // the live event came first
       else this.messages.add(message);
     } catch (error) {
@@ -97,5 +133,6 @@ export class Composer {
   // The open conversation is gone (left, removed, dissolved): nothing more can be sent.
   close() {
     this.form.querySelectorAll('textarea, button').forEach((el) => { el.disabled = true; });
+    this.cancelReply();
   }
 }

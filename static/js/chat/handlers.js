@@ -8,9 +8,9 @@
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading}.
+// reading, receipts}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence } = page;
+  const { state, messages, conversations, presence, receipts } = page;
   const relist = () => { conversations.refresh(); };
   const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
 
@@ -25,7 +25,11 @@ export function eventHandlers(page) {
     },
     'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
     'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),
-    'read.updated': (data) => conversations.setUnread(data.conversation_id, data.unread),
+    // Mine (another device of this person): the unread count; someone else's: a read receipt.
+    'read.updated': (data) => {
+      if (data.user_id === state.me) conversations.setUnread(data.conversation_id, data.unread);
+      else receipts.onRead(data);
+    },
     'user.updated': ({ user }) => showPerson(page, user),
     // Membership changes: the list gains or loses conversations, the group's members change.
     'group.created': relistAndPresence,

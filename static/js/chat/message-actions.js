@@ -1,9 +1,10 @@
-// Clicks on the messages: ☆ adds to or removes from favorites, Recall (after a confirm)
-// recalls one's own message for everyone, and an image opens in the lightbox (#lightbox)
-// with links to its full size and a download.
+// Clicks on the messages: Reply starts a reply in the composer, a reply's quote jumps to its
+// original, ☆ adds to or removes from favorites, Recall (after a confirm) recalls one's own
+// message for everyone, and an image opens in the lightbox (#lightbox) with links to its full
+// size and a download.
 //
 //   const lightbox = new Lightbox(document.getElementById('lightbox'));
-//   wireMessageActions({ messages, state, text, lightbox });
+//   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => composer.startReply(message) });
 
 import { api } from '../api.js';
 
@@ -24,9 +25,18 @@ export class Lightbox {
   }
 }
 
-// `messages` is the page's MessageList, `state` its ChatState, `text` its translated strings.
-export function wireMessageActions({ messages, state, text, lightbox }) {
+// `messages` is the page's MessageList, `state` its ChatState, `text` its translated strings,
+// `onReply(message)` starts a reply to a stored message.
+export function wireMessageActions({ messages, state, text, lightbox, onReply }) {
   messages.list.addEventListener('click', async (event) => {
+    const quote = event.target.closest('[data-quote-id]');
+    if (quote) { messages.jumpTo(Number(quote.dataset.quoteId)); return; }
+    const reply = event.target.closest('[data-reply]');
+    if (reply) {
+      const message = state.messages.get(Number(reply.closest('[data-message-id]').dataset.messageId));
+      if (message) onReply(message);
+      return;
+    }
     const button = event.target.closest('[data-favorite], [data-recall]');
     if (!button) {
       const image = event.target.closest('[data-lightbox]');

@@ -1,11 +1,13 @@
 // The open conversation's messages (#messages): the page's first messages, live ones, sends
-// pending and failed, older history loaded on scrolling up, day separators, recalls, the ☆
-// marks, and the "New messages ↓" button when something arrives while reading further up.
+// pending and failed, older history loaded on scrolling up, day separators, recalls (of
+// messages and of the originals that replies quote), the ☆ marks, jumps to a quoted
+// original, and the "New messages ↓" button when something arrives while reading further up.
 //
 //   const messages = new MessageList({ list, jump, state, view });
 //   messages.showInitial(JSON.parse(initialJson));
 //   messages.add(message);   // live or just stored: replaces its pending copy, once
 //   messages.follow(() => reading.soon());
+//   messages.jumpTo(quote.id); // scroll to and highlight it, or open the page at it
 
 import { api } from '../api.js';
 
@@ -121,7 +123,21 @@ export class MessageList {
     node.replaceWith(failed);
   }
 
+  // Scroll to message `messageId` and highlight it; one not on the page opens the page at it
+  // with the messages around it (as a favorite opens its place: ?message=, routes.py).
+  jumpTo(messageId) {
+    const node = this.node(messageId);
+    if (!node) {
+      window.location.assign(`/chat/${this.state.conversationId}?message=${messageId}`);
+      return;
+    }
+    this.list.querySelectorAll('.message.focused').forEach((other) => other.classList.remove('focused'));
+    node.classList.add('focused');
+    node.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  }
+
   showRecalled(messageId) {
+    this.showQuotesRecalled(messageId);
     const node = this.node(messageId);
     const message = this.state.messages.get(messageId);
     if (!node || !message) return;
@@ -129,6 +145,17 @@ export class MessageList {
     this.state.update(recalled);
     node.replaceWith(this.view.messageNode(recalled));
     this.redrawDays();
+  }
+
+  // Message `messageId` was recalled: every reply shown that quotes it says so.
+  showQuotesRecalled(messageId) {
+    for (const [id, message] of this.state.messages) {
+      if (!message.reply_to || message.reply_to.id !== messageId || message.reply_to.recalled) continue;
+      const quote = { ...message.reply_to, recalled: true, snippet: '' };
+      this.state.update({ ...message, reply_to: quote });
+      const line = this.list && this.list.querySelector(`[data-message-id="${id}"] .message-quote .quote-snippet`);
+      if (line) this.view.showQuoteLine(line, quote);
+    }
   }
 
   showFavorited(messageId, on) {
@@ -141,8 +168,11 @@ export class MessageList {
   showSender(user) {
     let redrawn = false;
     for (const [id, message] of this.state.messages) {
-      if (!message.sender || message.sender.id !== user.id) continue;
-      const updated = { ...message, sender: user };
+      const sent = message.sender && message.sender.id === user.id;
+      const quoted = message.reply_to && message.reply_to.sender && message.reply_to.sender.id === user.id;
+      if (!sent && !quoted) continue;
+      const updated = { ...message, sender: sent ? user : message.sender };
+      if (quoted) updated.reply_to = { ...message.reply_to, sender: user };
       this.state.update(updated);
       const node = this.node(id);
       if (node) { node.replaceWith(this.view.messageNode(updated)); redrawn = true; }

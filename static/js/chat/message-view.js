@@ -1,6 +1,7 @@
-// How one message looks on the chat page: text (safe HTML rendered by the server), an image
-// thumbnail or a file card, the recalled placeholder, the ☆/Recall actions and the
-// pending/failed line; also the day separators' labels and the previews the list shows.
+// How one message looks on the chat page: the quote of the original it replies to, text (safe
+// HTML rendered by the server), an image thumbnail or a file card, the recalled placeholder,
+// the Reply/☆/Recall actions and the pending/failed line; also the day separators' labels and
+// the previews the list shows.
 //
 //   const view = new MessageView({ state, text, onRetry(message, node) {} });
 //   list.append(view.messageNode(message));          // stored: with its actions
@@ -62,6 +63,7 @@ export class MessageView {
       note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
       main.append(note);
     } else {
+      if (message.reply_to) main.append(this.quoteNode(message.reply_to));
       if (message.attachment) main.append(this.attachmentNode(message.attachment));
       if (message.body || !message.attachment) {
         const body = document.createElement('div');
@@ -75,6 +77,41 @@ export class MessageView {
     if (state) main.append(this.statusLine(li, message, state));
     li.append(avatar, main);
     return li;
+  }
+
+  // The quote of a reply's original (`quote` as the API gives it): its sender and one line,
+  // or that it was recalled. A button: clicking it jumps to the original (message-actions.js).
+  quoteNode(quote) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'message-quote';
+    button.dataset.quoteId = quote.id;
+    button.title = this.text.showOriginal;
+    const name = document.createElement('strong');
+    name.textContent = quote.sender ? quote.sender.nickname : '—';
+    const line = document.createElement('span');
+    line.className = 'quote-snippet';
+    this.showQuoteLine(line, quote);
+    button.append(name, line);
+    return button;
+  }
+
+  // The quote a reply to the stored `message` carries (the twin of payloads.quote_json), for
+  // the composer's "Replying to" line and the reply's pending copy.
+  quoteOf(message) {
+    const words = (message.attachment ? message.attachment.name : message.body).split(/\s+/).filter(Boolean).join(' ');
+    const snippet = words.length > PREVIEW_CHARS ? `${words.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : words;
+    return { id: message.id, sender: message.sender, kind: message.kind, snippet, recalled: false };
+  }
+
+  // Write the one line of `quote` into `line`: its snippet after the kind's label for an image
+  // or file (in this page's language), or that the original was recalled.
+  showQuoteLine(line, quote) {
+    line.classList.toggle('muted', quote.recalled);
+    if (quote.recalled) line.textContent = this.text.quoteRecalled;
+    else if (quote.kind === 'image') line.textContent = `${this.text.imagePreview} ${quote.snippet}`;
+    else if (quote.kind === 'file') line.textContent = `${this.text.filePreview} ${quote.snippet}`;
+    else line.textContent = quote.snippet;
   }
 
   attachmentNode(attachment) {
@@ -119,6 +156,9 @@ export class MessageView {
   actionsNode(message) {
     const bar = document.createElement('div');
     bar.className = 'message-actions';
+    const reply = smallButton(this.text.reply);
+    reply.dataset.reply = '';
+    bar.append(reply);
     const star = smallButton();
     star.dataset.favorite = '';
     bar.append(star);

@@ -1,15 +1,15 @@
 // Attachment uploads with progress and cancel: one multipart POST per file, through
 // XMLHttpRequest (fetch has no upload progress), with this page's CSRF token.
 //
-//   attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent });
-//   const { done, cancel } = uploadAttachment(conversationId, file, { caption, onProgress });
+//   attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply });
+//   const { done, cancel } = uploadAttachment(conversationId, file, { caption, replyTo, onProgress });
 import { ApiError, csrfToken } from '../api.js';
 
 // Send `file` to conversation `conversationId` as an image or file message.
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an
 // ApiError (status 0 when the network failed, -1 when cancelled); `onProgress(fraction)`
-// is called as the bytes go out.
-export function uploadAttachment(conversationId, file, { clientId, caption = '', onProgress } = {}) {
+// is called as the bytes go out; `replyTo` is the id of a message it replies to.
+export function uploadAttachment(conversationId, file, { clientId, caption = '', replyTo = null, onProgress } = {}) {
   const xhr = new XMLHttpRequest();
   const done = new Promise((resolve, reject) => {
     xhr.open('POST', `/api/v1/conversations/${conversationId}/attachments`);
@@ -29,21 +29,23 @@ export function uploadAttachment(conversationId, file, { clientId, caption = '',
     form.append('file', file, file.name || 'pasted-image.png');
     if (caption) form.append('caption', caption);
     if (clientId) form.append('client_id', clientId);
+    if (replyTo) form.append('reply_to', String(replyTo));
     xhr.send(form);
   });
   return { done, cancel: () => xhr.abort() };
 }
 
 // Each file is its own message, uploaded at once with a progress bar and a Cancel button. The
-// composer's text, if any, becomes the caption of the first file. A failed upload keeps its
+// composer's text, if any, becomes the caption of the first file, and the first file is the
+// reply when the composer was replying. A failed upload keeps its
 // row with the reason and a Retry that reuses its client id, so a retry never doubles it.
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 // Wire the composer's file input and button, paste into `box` and drops on `area` (showing
 // `hint` while files hover) to upload into `conversationId`, listing uploads in `list`.
 // `limits` are {image, file} in bytes, `text` the page's strings, `onSent(message)` shows a
-// stored message.
-export function attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent }) {
+// stored message, `takeReply()` gives the id of the message the composer replies to (or null).
+export function attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply }) {
   function tooLarge(file) {
     const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
     return file.size > limit;
@@ -52,13 +54,15 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
   function sendFiles(files) {
     let caption = box.value.trim();
     if (caption) box.value = '';
+    let replyTo = takeReply();
     for (const file of files) {
-      sendFile(file, caption, crypto.randomUUID());
+      sendFile(file, caption, crypto.randomUUID(), replyTo);
       caption = '';
+      replyTo = null;
     }
   }
 
-  function sendFile(file, caption, clientId, row = document.createElement('li')) {
+  function sendFile(file, caption, clientId, replyTo, row = document.createElement('li')) {
     row.className = 'upload';
     row.replaceChildren();
     const label = document.createElement('span');
@@ -78,7 +82,9 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
     }
     label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
     row.append(label, progress, cancel);
-    const upload = uploadAttachment(conversationId, file, { clientId, caption, onProgress(fraction) { progress.value = fraction; } });
+    const upload = uploadAttachment(conversationId, file, {
+      clientId, caption, replyTo, onProgress(fraction) { progress.value = fraction; },
+    });
     cancel.addEventListener('click', () => upload.cancel());
     upload.done.then((message) => {
       row.remove();
@@ -86,7 +92,7 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
     }, (error) => {
       if (error.status === -1) { row.remove(); return; }
       failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
-        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, row) : null);
+        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, replyTo, row) : null);
     });
   }
 

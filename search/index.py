@@ -1,0 +1,175 @@
+"""The full-text index of messages: one row per message that can be found (text, caption,
+file name; a recalled message has none), written in the message's own transaction, in the
+database's own engine:
+
+- SQLite: an FTS5 table `message_search(terms, scope)`, rowid = the message id
+  (https://sqlite.org/fts5.html). `terms` holds search/terms.py's terms, space-separated,
+  for the `ascii` tokenizer to split again; `scope` the conversation as "c<id>".
+- PostgreSQL: a table `message_search(message_id, terms tsvector)` with a GIN index. The
+  tsvector is built with `array_to_tsvector` from the same terms, taken as they are (no
+  parser, no dictionary: PostgreSQL 18.x docs, "Text Search Functions"), with the
+  conversation as one more lexeme "#c<id>" (never a term: terms have no "#").
+
+Both engines are given the same terms and the same Boolean query, so both find the same
+messages. The conversation is part of the index query, so a search is narrowed to the
+person's conversations inside the index rather than by reading each hit's message.
+
+The table is not a model (an FTS5 table is no ordinary table): `create_index` makes it,
+called by migration 0007 and, for databases built from the models (tests), after
+`metadata.create_all`.
+"""
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from core.prepared import Prepared
+from search.terms import Query, index_terms
+
+TABLE = "message_search"
+# The tables SQLite's FTS5 makes for `message_search`, which schema comparisons leave alone.
+SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
+INDEX_TABLES = frozenset({TABLE, *(TABLE + suffix for suffix in SHADOW_SUFFIXES)})
+
+
+def create_index(connection: Connection) -> None:
+    """Create the index table on `connection`'s database (SQLite or PostgreSQL)."""
+    if connection.dialect.name == "sqlite":
+        # The `ascii` tokenizer splits only at ASCII punctuation and spaces, which terms never
+        # hold, so each term is one token as it is (unicode61 would judge other characters by
+        # its own tables). No prefix indexes: they made each commit a quarter dearer
+        # (bench/RESULTS.md, "Search").
+        connection.execute(text(f"CREATE VIRTUAL TABLE {TABLE} USING fts5(terms, scope, tokenize='ascii')"))
+    else:
+        connection.execute(text(f"CREATE TABLE {TABLE} (message_id BIGINT NOT NULL, terms TSVECTOR NOT NULL, "
+                                f"CONSTRAINT pk_{TABLE} PRIMARY KEY (message_id), "
+                                f"CONSTRAINT fk_{TABLE}_message_id_message FOREIGN KEY (message_id) "
+                                "REFERENCES message (id) ON DELETE CASCADE)"))
+        # fastupdate off: with it, new entries wait in a pending list (up to 4 MB) that every
+        # search reads through; a search over 1,000,000 messages then took 30-50 ms more.
+        connection.execute(text(f"CREATE INDEX ix_{TABLE}_terms ON {TABLE} USING gin (terms) WITH (fastupdate = off)"))
+
+
+def drop_index(connection: Connection) -> None:
+    """Drop the index table (migration 0007's downgrade)."""
+    connection.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+
+
+def install(metadata) -> None:
+    """Create the index whenever `metadata.create_all` creates the message table, and drop it
+    before `metadata.drop_all` drops that table."""
+    event.listen(metadata, "after_create", lambda target, connection, **kw: _create_if_missing(connection))
+    event.listen(metadata, "before_drop", lambda target, connection, **kw: drop_index(connection))
+
+
+def _create_if_missing(connection: Connection) -> None:
+    from sqlalchemy import inspect
+
+    if TABLE not in inspect(connection).get_table_names():
+        create_index(connection)
+
+
+def scope_term(conversation_id: int, dialect: str) -> str:
+    """The conversation as the index holds it."""
+    return f"c{conversation_id}" if dialect == "sqlite" else f"#c{conversation_id}"
+
+
+def rows_for(messages: Iterable[tuple[int, int, Sequence[str]]]) -> list[dict]:
+    """Index rows of (message id, conversation id, texts) tuples, each as a dict with
+    "message_id", "conversation_id" and "terms" (a list); messages without terms are left
+    out."""
+    rows = []
+    for message_id, conversation_id, texts in messages:
+        terms = index_terms(*texts)
+        if terms:
+            rows.append({"message_id": message_id, "conversation_id": conversation_id, "terms": terms})
+    return rows
+
+
+_INSERT_SQLITE = Prepared(lambda: text(f"INSERT INTO {TABLE} (rowid, terms, scope) VALUES (:m, :t, :s)"))
+_INSERT_POSTGRESQL = Prepared(lambda count: text(
+    f"INSERT INTO {TABLE} (message_id, terms) VALUES "
+    + ", ".join(f"(:m{n}, array_to_tsvector(CAST(:t{n} AS TEXT[])))" for n in range(count))))
+ROWS_PER_INSERT = 100  # PostgreSQL: index rows in one INSERT at most (a compilation per count)
+
+
+def write(connection: Connection, rows: Sequence[dict]) -> None:
+    """Add `rows` (from `rows_for`) to the index, in `connection`'s transaction, on the DBAPI
+    cursor as the send path's other statements (core/prepared.py): SQLite one executemany,
+    PostgreSQL one INSERT per ROWS_PER_INSERT rows."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        _INSERT_SQLITE.run_many(connection, [{"m": row["message_id"], "t": " ".join(row["terms"]),
+                                              "s": scope_term(row["conversation_id"], dialect)} for row in rows])
+        return
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start:start + ROWS_PER_INSERT]
+        params = {}
+        for n, row in enumerate(chunk):
+            params[f"m{n}"] = row["message_id"]
+            params[f"t{n}"] = [*row["terms"], scope_term(row["conversation_id"], dialect)]
+        _INSERT_POSTGRESQL.run(connection, params, len(chunk))
+
+
+def remove(connection: Connection, message_id: int) -> None:
+    """Take a message out of the index (it was recalled)."""
+    column = "rowid" if connection.dialect.name == "sqlite" else "message_id"
+    connection.execute(text(f"DELETE FROM {TABLE} WHERE {column} = :id"), {"id": message_id})
+
+
+def _fts5_string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _tsquery_string(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def match_expression(query: Query, conversation_ids: Sequence[int], dialect: str) -> str:
+    """The engine's query text: every term of `query`, and one of `conversation_ids`
+    (which must not be empty)."""
+    if dialect == "sqlite":
+        terms = [_fts5_string(t) + "*" for t in query.prefixes] + [_fts5_string(t) for t in query.exact]
+        scopes = " OR ".join(scope_term(cid, dialect) for cid in conversation_ids)
+        return f"terms : ({' AND '.join(terms)}) AND scope : ({scopes})"
+    terms = [_tsquery_string(t) + ":*" for t in query.prefixes] + [_tsquery_string(t) for t in query.exact]
+    scopes = " | ".join(_tsquery_string(scope_term(cid, dialect)) for cid in conversation_ids)
+    return f"({' & '.join(terms)}) & ({scopes})"
+
+
+def hits(connection: Connection, query: Query, conversation_ids: Sequence[int], where: str, params: dict,
+         limit: int, before: int | None = None, offset: int = 0, relevance: bool = False) -> list[int]:
+    """Ids of the messages the index finds for `query` in `conversation_ids` (not empty)
+    that also meet `where` (SQL over `message AS m` and `attachment AS a`, with its
+    `params`), newest first (or best first with `relevance`: BM25 on SQLite, ts_rank on
+    PostgreSQL, then newest); only ids below `before` if given; `limit` of them after
+    skipping `offset`."""
+    dialect = connection.dialect.name
+    params = {**params, "q": match_expression(query, conversation_ids, dialect), "limit": limit, "offset": offset}
+    if dialect == "sqlite":
+        # FTS5 walks its rowids from the newest down (and from `before`), stopping at the limit.
+        prefix, key = "", "s.rowid"
+        source = f"{TABLE} AS s"
+        matched = f"{TABLE} MATCH :q" + (" AND s.rowid < :before" if before is not None else "")
+        order = "bm25(message_search, 1.0, 0.0), s.rowid DESC" if relevance else "s.rowid DESC"
+    else:
+        # The index's matches first, then the newest of them: left to itself the planner may
+        # walk the whole table backwards by id testing each row (160 ms for a common word over
+        # 1,000,000 messages, against 55 ms this way; bench/RESULTS.md, "Search").
+        prefix = (f"WITH s AS MATERIALIZED (SELECT message_id, terms FROM {TABLE} "
+                  f"WHERE terms @@ CAST(:q AS TSQUERY)" + (" AND message_id < :before" if before is not None else "")
+                  + ") ")
+        source, key = "s", "s.message_id"
+        matched = "TRUE"
+        # Normalisation 1 divides by the log of the document's length, as BM25 favours the
+        # shorter of two documents with the same matches.
+        order = ("ts_rank(s.terms, CAST(:q AS TSQUERY), 1) DESC, s.message_id DESC" if relevance
+                 else "s.message_id DESC")
+    if before is not None:
+        params["before"] = before
+    sql = (f"{prefix}SELECT m.id FROM {source} JOIN message AS m ON m.id = {key} "
+           f"LEFT OUTER JOIN attachment AS a ON a.message_id = m.id "
+           f"WHERE {matched} AND m.recalled_at IS NULL AND ({where}) ORDER BY {order} LIMIT :limit OFFSET :offset")
+    return [row[0] for row in connection.execute(text(sql), params)]
