@@ -20,6 +20,8 @@ from blueprints.friends.routes import bp as friends_bp
 from blueprints.groups.api import bp as api_groups_bp
 from blueprints.groups.routes import bp as groups_bp
 from blueprints.main.routes import bp as main_bp
+from blueprints.mentions.api import bp as api_mentions_bp
+from blueprints.mentions.routes import bp as mentions_bp
 from blueprints.notifications.routes import bp as notifications_bp
 from blueprints.profile.api import bp as api_me_bp
 from blueprints.profile.routes import bp as profile_bp
@@ -95,8 +97,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(favorites_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(mentions_bp)
     for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp,
-                   api_search_bp):
+                   api_search_bp, api_mentions_bp):
         api.register_blueprint(api_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)

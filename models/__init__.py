@@ -1,5 +1,5 @@
 """Parley's SQLAlchemy models, split by domain; importing this package registers them all."""
-from models.chat import Attachment, Conversation, Membership, Message
+from models.chat import Attachment, Conversation, Membership, Mention, Message
 from models.event import Event, EventCounter, EventRecipient
 from models.favorite import Favorite
 from models.social import FriendRequest, Friendship
@@ -12,5 +12,5 @@ _install_search_index(_db.metadata)
 
 __all__ = [
     "AccessToken", "Attachment", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",
-    "Favorite", "FriendRequest", "Friendship", "Membership", "Message", "User", "UserSession",
+    "Favorite", "FriendRequest", "Friendship", "Membership", "Mention", "Message", "User", "UserSession",
 ]

@@ -1,7 +1,7 @@
 """Conversations (one per pair of friends, one per group) and their members."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -68,6 +68,7 @@ class Message(db.Model):
     same sender returns the stored message instead of a second copy. `event_id` is the id of
     its message.created event, which also decides who may read it (membership as of that event).
     `reply_to_id` names the original a reply quotes (None for a message that quotes nothing).
+    `mention_all` is an `@all` of a group's owner (its `Mention` rows name everyone reached).
     """
 
     __tablename__ = "message"
@@ -90,8 +91,30 @@ class Message(db.Model):
     # The message this one replies to (its quoted original), in the same conversation. No index:
     # nothing looks replies up by their original, and messages are never deleted one by one.
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
+    mention_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     attachment: Mapped["Attachment | None"] = relationship(back_populates="message", uselist=False)
+
+
+class Mention(db.Model):
+    """A person a message mentions: named by the sender (`named`), or reached by the owner's
+    `@all` only. Written in the message's transaction, one row per person, for current
+    members other than the sender (blueprints/chat/mentions.py). `conversation_id` is the
+    message's, kept here so the conversation list finds unread mentions without the message.
+    """
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("message_id", "user_id", name="uq_mention_message_id_user_id"),
+        Index("ix_mention_user_id_message_id", "user_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    named: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Attachment(db.Model):

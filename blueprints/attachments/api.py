@@ -3,7 +3,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from blueprints.attachments import services
-from blueprints.attachments.schemas import AttachmentCreateSchema
+from blueprints.attachments.schemas import AttachmentCreateSchema, mention_ids
 from blueprints.chat import services as chat
 from blueprints.chat.limits import send_limit
 from blueprints.chat.payloads import message_jsons
@@ -41,15 +41,16 @@ bp = UploadBlueprint("api_attachments", __name__, description="Images, files and
 def send_attachment(args, conversation_id):
     """Send an image or file (multipart/form-data: `file`, optional `caption`, `client_id`
     and `reply_to`, the id of a message of this conversation to reply to: 404 when you cannot
-    see it, 409 when it was recalled). The type is sniffed from the bytes: PNG, JPEG, GIF and WebP
-    images that decode become kind image (metadata stripped, with a thumbnail); anything else
+    see it, 409 when it was recalled; `mentions` and `mention_all`, whom the caption
+    mentions, as a text send takes them, the ids comma-separated). The type is sniffed from
+    the bytes: PNG, JPEG, GIF and WebP images that decode become kind image (metadata stripped, with a thumbnail); anything else
     is a file.
     Images up to IMAGE_MAX_BYTES, files up to FILE_MAX_BYTES, within your storage quota
     (413 otherwise)."""
     upload = args["file"]
     sent = services.send_attachment(me(), conversation_id,
                                     upload.stream, upload.filename, args["caption"], args["client_id"],
-                                    args.get("reply_to"))
+                                    args.get("reply_to"), mention_ids(args["mentions"]), args["mention_all"])
     return sent.message, 201 if sent.created else 200
 
 

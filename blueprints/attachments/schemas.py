@@ -1,9 +1,12 @@
 """Schemas of the attachments API: an upload's multipart parts."""
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-from blueprints.chat.schemas import CLIENT_ID_PATTERN, REPLY_TO_DESCRIPTION
+from blueprints.chat.mentions import MENTIONS_MAX
+from blueprints.chat.schemas import (CLIENT_ID_PATTERN, MENTION_ALL_DESCRIPTION, MENTIONS_DESCRIPTION,
+                                     REPLY_TO_DESCRIPTION)
+from core.routing import ID_MAX
 from core.schemas import ID_RANGE, Text, WholeNumber
 
 
@@ -14,6 +17,11 @@ class FileUpload(Upload):
         if not isinstance(value, FileStorage):
             raise ValidationError("Attach a file (a file part named `file`).")
         return value
+
+
+# Up to MENTIONS_MAX ids, comma-separated, or empty. `(?![\s\S])` is the end of the text, as
+# in CLIENT_ID_PATTERN.
+MENTION_IDS_PATTERN = rf"^(?:[0-9]{{1,10}}(?:,[0-9]{{1,10}}){{0,{MENTIONS_MAX - 1}}})?(?![\s\S])"
 
 
 class AttachmentCreateSchema(Schema):
@@ -28,3 +36,12 @@ class AttachmentCreateSchema(Schema):
     # A form part is text: digits only; left out (no default, not nullable: a load_default of
     # None would document both) for a message that replies to nothing.
     reply_to = WholeNumber(in_text=True, validate=ID_RANGE, metadata={"description": REPLY_TO_DESCRIPTION})
+    # Whom the caption mentions: ids comma-separated (a form part is text), as the JSON send's list.
+    mentions = Text(load_default="", pattern=MENTION_IDS_PATTERN, validate=validate.Regexp(MENTION_IDS_PATTERN),
+                    metadata={"description": MENTIONS_DESCRIPTION + "; comma-separated, e.g. 12,15"})
+    mention_all = fields.Boolean(load_default=False, metadata={"description": MENTION_ALL_DESCRIPTION})
+
+
+def mention_ids(text: str) -> list[int]:
+    """The ids of a `mentions` part ("12,15"), beyond the id range left out (they name nobody)."""
+    return [int(part) for part in text.split(",") if part and int(part) <= ID_MAX]

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 
 from blueprints.attachments.names import clean_file_name
 from blueprints.chat import services as chat
+from blueprints.chat.mentions import checked_mentions
 from core.blocking import offload
 from core.errors import DomainError, NotFound, PayloadTooLarge
 from extensions import db
@@ -41,7 +42,8 @@ def storage_used(user_id: int) -> int:
 
 
 def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filename: str | None,
-                    caption: str = "", client_id: str | None = None, reply_to: int | None = None) -> "chat.Sent":
+                    caption: str = "", client_id: str | None = None, reply_to: int | None = None,
+                    mentions: list[int] | None = None, mention_all: bool = False) -> "chat.Sent":
     """Send `upload` (a seekable binary file) as a message of kind image or file.
 
     The type is sniffed from the bytes (libmagic), never taken from `filename` or the
@@ -49,14 +51,14 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     of an animation counted: storage.images.animation_pixels) becomes an image: re-encoded
     without metadata, with a thumbnail. Anything else, including an image
     that fails those checks, is a file, served only as a download. `caption` is optional
-    text (up to 5,000 characters); `reply_to` a message id to reply to, as `send_message`
-    takes it. Limits (bytes): IMAGE_MAX_BYTES, FILE_MAX_BYTES and the
-    sender's UPLOAD_QUOTA_BYTES.
+    text (up to 5,000 characters); `reply_to` a message id to reply to, and `mentions` and
+    `mention_all` whom the caption mentions, as `send_message` takes them. Limits (bytes):
+    IMAGE_MAX_BYTES, FILE_MAX_BYTES and the sender's UPLOAD_QUOTA_BYTES.
 
     Returns a `Sent` as `send_message` does (a retried `client_id` returns the stored
     message, and its bytes are not stored again). Raises PayloadTooLarge (a limit), DomainError (empty file, caption, bad
-    client id), NotFound, Conflict, Forbidden (as sending text would, a reply's original
-    included).
+    client id), NotFound, Conflict, Forbidden (as sending text would, a reply's original and
+    @all included).
     """
     config = current_app.config
     client_id = chat.clean_client_id(client_id)
@@ -68,6 +70,7 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
         raise DomainError(_("A caption can be at most %(n)d characters.", n=chat.BODY_MAX), "caption")
     conversation = chat.sendable_conversation(sender, conversation_id)
     quote = None if reply_to is None else chat.quote_for_reply(sender.id, conversation.id, reply_to)
+    mentioned = checked_mentions(sender.id, conversation.id, mentions, mention_all)
     size = _size_of(upload)
     if size == 0:
         raise DomainError(_("This file is empty."), "file")
@@ -106,7 +109,7 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
                       body=caption, client_id=client_id, reply_to_id=quote["id"] if quote else None)
     message.attachment = attachment
     # A lost client-id race leaves these bytes unreferenced: shared, or swept by cleanup.
-    return chat.store_message(sender, conversation, message, quote)
+    return chat.store_message(sender, conversation, message, quote, mentioned)
 
 
 def viewable_attachment(user: User, public_id: str) -> Attachment:

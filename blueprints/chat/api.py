@@ -20,7 +20,8 @@ bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages"
 def list_conversations():
     """Your conversations, most recent activity first, with previews and unread counts."""
     items = conversations.list_conversations(me())
-    return {"items": items, "total_unread": sum(item["unread"] for item in items)}
+    return {"items": items, "total_unread": sum(item["unread"] for item in items),
+            "total_mentioned": sum(item["mentioned"] for item in items)}
 
 
 @bp.route("/conversations/<int:conversation_id>/messages")
@@ -44,9 +45,13 @@ def history(args, conversation_id):
 @send_limit()
 def send_message(args, conversation_id):
     """Send a text message (1–5,000 characters), optionally a reply (`reply_to`: the id of a
-    message of this conversation you can see: 404 otherwise; not recalled: 409). A retried POST
-    with the same `client_id` returns the stored message (200) instead of storing it twice."""
-    sent = services.send_message(me(), conversation_id, args["body"], args["client_id"], args["reply_to"])
+    message of this conversation you can see: 404 otherwise; not recalled: 409), mentioning
+    people (`mentions`: user ids; only current members other than you are kept, others are
+    dropped) or, the group's owner only, everyone (`mention_all`: 403 for anyone else). A
+    retried POST with the same `client_id` returns the stored message (200) instead of storing
+    it twice."""
+    sent = services.send_message(me(), conversation_id, args["body"], args["client_id"], args["reply_to"],
+                                 args["mentions"], args["mention_all"])
     # Already in MessageSchema's shape (tests/test_messages.py checks it against the schema):
     # sent as it is, as events carry it, rather than dumped through the schema again.
     return jsonify(sent.message), 201 if sent.created else 200

@@ -1,6 +1,8 @@
-"""A person's conversation list, unread counts and who of a conversation is online."""
+"""A person's conversation list, unread counts, unread mentions and who of a conversation is
+online."""
 from sqlalchemy import and_, func, or_, select
 
+from blueprints.chat.mentions import unread_mentions
 from blueprints.chat.payloads import preview
 from blueprints.chat.services import peer_of, readable_conversation, unread_count, visible_in
 from core.people import user_brief
@@ -11,7 +13,9 @@ from realtime import online_among
 
 def list_conversations(user: User) -> list[dict]:
     """`user`'s conversations, most recent activity first: name, avatar (the other person for
-    a direct conversation), last message preview and unread count."""
+    a direct conversation), last message preview, unread count, and `mentioned` (someone
+    mentioned them after their read position; `mentioned_message_id` the newest such
+    message: mentions.unread_mentions, one query for every row)."""
     rows = db.session.execute(
         select(Conversation, Membership)
         .join(Membership, Membership.conversation_id == Conversation.id)
@@ -23,6 +27,7 @@ def list_conversations(user: User) -> list[dict]:
             Membership.user_id == user.id,
             Membership.conversation_id.in_([conversation.id for conversation, _stay in rows]))):
         all_stays.setdefault(one.conversation_id, []).append(one)
+    mentioned = unread_mentions(user.id) if rows else {}
     result = []
     for conversation, stay in rows:
         stays = all_stays[conversation.id]
@@ -31,7 +36,8 @@ def list_conversations(user: User) -> list[dict]:
         item = {"id": conversation.id, "kind": conversation.kind, "name": conversation.name,
                 "peer": None, "last_message": None, "last_activity_at": conversation.last_activity_at.isoformat(),
                 "unread": unread_count(user.id, stays, conversation.id, stay.last_read_message_id),
-                "last_read_message_id": stay.last_read_message_id}
+                "last_read_message_id": stay.last_read_message_id,
+                "mentioned": conversation.id in mentioned, "mentioned_message_id": mentioned.get(conversation.id)}
         if conversation.kind == "direct":
             peer = peer_of(conversation, user.id)
             item["peer"] = user_brief(peer) if peer else None
@@ -52,6 +58,12 @@ def online_members(user: User, conversation_id: int) -> dict:
     member_ids = db.session.scalars(select(Membership.user_id).where(
         Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()
     return {"online": online_among(member_ids), "members": len(member_ids)}
+
+
+def total_mentioned(user_id: int) -> int:
+    """How many of the person's conversations have a mention of them after their read
+    position (one query): the count beside the navigation's unread badge."""
+    return len(unread_mentions(user_id))
 
 
 def total_unread(user_id: int) -> int:

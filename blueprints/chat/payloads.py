@@ -1,8 +1,10 @@
 """A message as JSON (what events, pages and the API carry), the quote of its original when
-it is a reply, its one-line preview, and which messages the viewer has favorited."""
+it is a reply, whom it mentions, its one-line preview, and which messages the viewer has
+favorited."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from blueprints.chat.mentions import NO_MENTIONS, Mentions, named_in
 from blueprints.chat.rendering import render_message
 from core.people import user_brief
 from extensions import db
@@ -11,35 +13,41 @@ from models import Attachment, Favorite, Message, User
 SNIPPET_MAX = 120  # characters of an original a quote shows, as long as a preview
 
 
-def message_json(message: Message, sender: User | None, quote: dict | None = None) -> dict:
+def message_json(message: Message, sender: User | None, quote: dict | None = None,
+                 named: list[dict] | None = None) -> dict:
     """A message as events and the API carry it: its text (or caption) as typed ("body") and
-    rendered to safe HTML, its attachment, `recalled` (then text and attachment are empty),
-    and `reply_to`: `quote` (a `quote_json` of its original) or None."""
+    rendered to safe HTML (the mentions highlighted), its attachment, `recalled` (then text,
+    attachment and mentions are empty), `reply_to`: `quote` (a `quote_json` of its original)
+    or None, `mentions`: `named` (the people it names, [{"id", "nickname"}]) and
+    `mention_all` (an owner's @all)."""
     recalled = message.recalled_at is not None
     attachment = None if recalled or message.attachment is None else message.attachment.to_json()
     text = "" if recalled else message.body
+    mentions = NO_MENTIONS if recalled else Mentions(named or [], bool(message.mention_all), [])
     return _json(message.id, message.conversation_id, message.kind, sender, text, attachment, recalled,
-                 message.client_id, message.created_at, quote)
+                 message.client_id, message.created_at, quote, mentions)
 
 
 def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id: str | None,
-                  quote: dict | None = None) -> dict:
+                  quote: dict | None = None, mentions: Mentions = NO_MENTIONS) -> dict:
     """`message_json` of a text message about to be stored, from `sender_brief` (a
-    `user_brief`) and `quote` (the `quote_json` of the original it replies to, or None):
-    built before the write, so the writer only fills in "id" and "created_at" (None until
-    then; blueprints/chat/sending.py)."""
+    `user_brief`), `quote` (the `quote_json` of the original it replies to, or None) and
+    `mentions` (mentions.checked_mentions): built before the write, so the writer only fills
+    in "id" and "created_at" (None until then; blueprints/chat/sending.py)."""
     return {"id": None, "conversation_id": conversation_id, "kind": "text", "sender": sender_brief,
-            "body": body, "html": str(render_message(body)), "attachment": None, "recalled": False,
-            "client_id": client_id, "created_at": None, "reply_to": quote}
+            "body": body, "html": str(render_message(body, mentions.named, mentions.everyone)), "attachment": None,
+            "recalled": False, "client_id": client_id, "created_at": None, "reply_to": quote,
+            "mentions": mentions.named, "mention_all": mentions.everyone}
 
 
 def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at,
-          quote) -> dict:
+          quote, mentions: Mentions) -> dict:
     return {"id": message_id, "conversation_id": conversation_id, "kind": kind,
             "sender": user_brief(sender) if sender else None, "body": text,
-            "html": str(render_message(text)) if text else "", "attachment": attachment,
-            "recalled": recalled, "client_id": client_id, "created_at": created_at.isoformat(),
-            "reply_to": quote}
+            "html": str(render_message(text, mentions.named, mentions.everyone)) if text else "",
+            "attachment": attachment, "recalled": recalled, "client_id": client_id,
+            "created_at": created_at.isoformat(), "reply_to": quote, "mentions": mentions.named,
+            "mention_all": mentions.everyone}
 
 
 def quote_json(original_id: int, sender: User | None, kind: str, body: str, file_name: str | None,
@@ -58,8 +66,9 @@ def quote_json(original_id: int, sender: User | None, kind: str, body: str, file
 
 
 def message_jsons(messages: list[Message]) -> list[dict]:
-    """`message_json` of each message; their senders, and the originals that replies among
-    them quote (with their senders and attachments' names), read in one query each."""
+    """`message_json` of each message; their senders, the originals that replies among them
+    quote (with their senders and attachments' names), and the people they name, read in one
+    query each."""
     reply_to_ids = {m.reply_to_id for m in messages if m.reply_to_id}
     originals = db.session.execute(
         select(Message.id, Message.sender_id, Message.kind, Message.body, Message.recalled_at, Attachment.name)
@@ -69,7 +78,9 @@ def message_jsons(messages: list[Message]) -> list[dict]:
     senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     quotes = {row[0]: quote_json(row[0], senders.get(row[1]), row[2], row[3], row[5], row[4] is not None)
               for row in originals}
-    return [message_json(m, senders.get(m.sender_id), quotes.get(m.reply_to_id)) for m in messages]
+    named = named_in([m.id for m in messages if m.recalled_at is None])
+    return [message_json(m, senders.get(m.sender_id), quotes.get(m.reply_to_id), named.get(m.id))
+            for m in messages]
 
 
 def preview(message: Message) -> str:

@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.chat import bp, services
-from blueprints.chat.conversations import list_conversations, total_unread
+from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.rendering import picker_emoji
 from blueprints.groups.services import members
 from core.input import id_arg
+from core.sorting import name_initials
 from realtime.eventlog import last_event_id
 
 PAGE_MESSAGES = 50
@@ -22,7 +23,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
     # so nothing falls between the render and the stream's start.
     cursor = last_event_id()
     conversations = list_conversations(current_user)
-    current, messages, people = None, [], []
+    current, messages, people, mentionable, mention_all = None, [], [], [], False
     if conversation_id is not None:
         conversation, _stays = services.readable_conversation(current_user, conversation_id)
         current = next((c for c in conversations if c["id"] == conversation.id), None)
@@ -40,12 +41,21 @@ def _page(conversation_id: int | None, focus: int | None = None):
         for message in messages:
             message["favorited"] = message["id"] in favorited
         if conversation.kind == "group":
-            people = [{"id": user.id, "nickname": user.nickname, "owner": user.id == conversation.owner_id}
-                      for _stay, user in members(conversation)]
+            people = [{"id": user.id, "nickname": user.nickname, "username": user.username,
+                       "owner": user.id == conversation.owner_id} for _stay, user in members(conversation)]
+            mention_all = conversation.owner_id == current_user.id
+            others = [person for person in people if person["id"] != current_user.id]
+        else:
+            others = [current["peer"]] if current and current["peer"] else []
+        # Whom the composer suggests after "@" (static/js/chat/mentions.js), found by username,
+        # nickname or the nickname's pinyin initials.
+        mentionable = [{"id": person["id"], "nickname": person["nickname"], "username": person["username"],
+                        "initials": name_initials(person["nickname"])} for person in others]
     config = current_app.config
     return render_template(
         "chat/index.html", conversations=conversations, current=current, messages=messages,
-        people=people, cursor=cursor, page_size=PAGE_MESSAGES, picker_emoji=picker_emoji, focus=focus,
+        people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
+        picker_emoji=picker_emoji, focus=focus,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],
@@ -69,8 +79,8 @@ def conversation(conversation_id: int):
 
 
 def unread_total() -> dict:
-    """The person's total unread count, for the navigation's Chat badge. A template context
-    processor (core/hooks.py installs it)."""
+    """The person's total unread count, and how many conversations mention them unread, for
+    the navigation's Chat badges. A template context processor (core/hooks.py installs it)."""
     if current_user and current_user.is_authenticated:
-        return {"total_unread": total_unread(current_user.id)}
-    return {"total_unread": 0}
+        return {"total_unread": total_unread(current_user.id), "total_mentioned": total_mentioned(current_user.id)}
+    return {"total_unread": 0, "total_mentioned": 0}

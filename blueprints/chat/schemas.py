@@ -1,9 +1,10 @@
 """Schemas of the chat API: conversations, messages (with their attachment), read positions."""
 from marshmallow import Schema, fields, validate
 
+from blueprints.chat.mentions import MENTIONS_MAX
 from blueprints.chat.services import BODY_MAX, UUID_RE
 from core.routing import ID_MAX
-from core.schemas import ID_RANGE, NOT_BLANK, Text, UserSchema, WholeNumber
+from core.schemas import ID_RANGE, NOT_BLANK, Flag, Text, UserSchema, WholeNumber
 
 # A client id is a UUID, or empty (none). `(?![\s\S])` is the end of the text: `$` would also
 # match before a final newline in Python, which the service's fullmatch refuses.
@@ -37,10 +38,18 @@ class QuoteSchema(Schema):
         "description": "The original was recalled after the reply (a message.recalled event of its id says so live)"})
 
 
+class MentionSchema(Schema):
+    """A person a message names."""
+
+    id = fields.Integer(required=True)
+    nickname = fields.String(required=True, metadata={"description": "As it is now"})
+
+
 class MessageSchema(Schema):
     """A message: `body` as typed (a caption for an image or file), `html` rendered safe
-    (escaped, links, emoji). A recalled message has empty text and no attachment. A reply
-    carries the quote of its original in `reply_to` (null for other messages)."""
+    (escaped, links, emoji, mentions as <span class="mention">). A recalled message has empty
+    text, no attachment and no mentions. A reply carries the quote of its original in
+    `reply_to` (null for other messages)."""
 
     id = fields.Integer(required=True)
     conversation_id = fields.Integer(required=True)
@@ -53,6 +62,9 @@ class MessageSchema(Schema):
     client_id = fields.String(allow_none=True, required=True)
     created_at = fields.String(required=True)
     reply_to = fields.Nested(QuoteSchema, allow_none=True, required=True)
+    mentions = fields.List(fields.Nested(MentionSchema), required=True,
+                           metadata={"description": "The members it names (checked when it was sent)"})
+    mention_all = fields.Boolean(required=True, metadata={"description": "The group's owner mentioned everyone (@all)"})
 
 
 # A reply's original: a message of the same conversation that the sender can see (404
@@ -61,12 +73,21 @@ REPLY_TO_DESCRIPTION = ("Reply to this message (its id): one of this conversatio
                         "not recalled (409)")
 
 
+MENTIONS_DESCRIPTION = (f"Ids of the people this message mentions (at most {MENTIONS_MAX}): only current members of "
+                        "the conversation other than you are kept, any other id is dropped")
+MENTION_ALL_DESCRIPTION = ("Mention everyone in the group (@all): for the group's owner only (403 otherwise); "
+                           "ignored in a direct conversation")
+
+
 class MessageCreateSchema(Schema):
     # Checked by the service, with a clearer message than a validator's (400).
     body = Text(required=True, metadata={"minLength": 1, "maxLength": BODY_MAX}, pattern=NOT_BLANK)
     client_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
     reply_to = WholeNumber(load_default=None, allow_none=True, validate=ID_RANGE,
                            metadata={"description": REPLY_TO_DESCRIPTION})
+    mentions = fields.List(WholeNumber(validate=ID_RANGE), load_default=list,
+                           validate=validate.Length(max=MENTIONS_MAX), metadata={"description": MENTIONS_DESCRIPTION})
+    mention_all = Flag(load_default=False, metadata={"description": MENTION_ALL_DESCRIPTION})
 
 
 class HistoryQuerySchema(Schema):
@@ -109,11 +130,17 @@ class ConversationSchema(Schema):
     last_activity_at = fields.String(required=True)
     unread = fields.Integer(required=True)
     last_read_message_id = fields.Integer(required=True)
+    mentioned = fields.Boolean(required=True, metadata={
+        "description": "Someone mentioned you here after your read position (the row's \"[@you]\")"})
+    mentioned_message_id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The newest such message's id: reading up to it clears `mentioned`"})
 
 
 class ConversationListSchema(Schema):
     items = fields.List(fields.Nested(ConversationSchema), required=True)
     total_unread = fields.Integer(required=True)
+    total_mentioned = fields.Integer(required=True, metadata={
+        "description": "How many conversations have a mention of you after your read position"})
 
 
 class PresenceSchema(Schema):

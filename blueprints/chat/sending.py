@@ -13,6 +13,8 @@ stores them all in one transaction (docs/delivery.md, "Ids", block allocation):
     UPDATE event_counter SET last_id = last_id + n RETURNING last_id
     INSERT INTO message ... RETURNING id, event_id  (one statement, n rows)
     INSERT INTO message_search ...                  (their search terms: search/index.py)
+    INSERT INTO mention ...                         (only when a send mentions someone: one
+                                                     statement for the batch; mentions.py)
     INSERT INTO event ...                           (one statement, n rows)
     COMMIT, then one broker message with the n events
 
@@ -43,7 +45,8 @@ from flask import current_app, g
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.chat import senders
+from blueprints.chat import mentions, senders
+from blueprints.chat.mentions import NO_MENTIONS, Mentions
 from blueprints.chat.payloads import message_jsons
 from core.errors import DomainError
 from core.prepared import Prepared, PreparedInsert
@@ -67,7 +70,7 @@ _TOUCH = Prepared(lambda: TOUCH_CONVERSATION)
 # Each row's event id comes back with its id: that is how ids are matched to sends (neither
 # database promises RETURNING's order).
 _INSERT_TEXTS = PreparedInsert(_MESSAGES, ("conversation_id", "sender_id", "kind", "body", "client_id", "event_id",
-                                           "created_at", "reply_to_id"), returning=("id", "event_id"))
+                                           "created_at", "reply_to_id", "mention_all"), returning=("id", "event_id"))
 
 
 @dataclass
@@ -94,14 +97,16 @@ def already_sent(sender_id: int, client_id: str | None) -> Sent | None:
 
 @dataclass(eq=False)
 class TextSend:
-    """One text send waiting to be stored: its sender's id, its conversation, and its message
-    as delivered (`new_text_json`, "id" and "created_at" still None). The writer sets `sent`,
+    """One text send waiting to be stored: its sender's id, its conversation, its message as
+    delivered (`new_text_json`, "id" and "created_at" still None) and whom it mentions
+    (mentions.checked_mentions: a `Mention` row for each person reached). The writer sets `sent`,
     `error` (storing failed) or `refusal` (the sender may not send there: it makes the error
     in the send's own request), then `done`."""
 
     sender_id: int
     conversation_id: int
     payload: dict
+    mentions: Mentions = NO_MENTIONS
     sent: Sent | None = None
     error: BaseException | None = None
     refusal: Callable[[], DomainError] | None = None
@@ -214,13 +219,15 @@ def store_batch(batch: list[TextSend]) -> bool:
     first = take_event_ids(len(batch), connection)
     rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
              "body": send.payload["body"], "client_id": send.client_id, "event_id": first + n, "created_at": now,
-             "reply_to_id": send.reply_to_id}
+             "reply_to_id": send.reply_to_id, "mention_all": send.payload["mention_all"]}
             for n, send in enumerate(batch)]
     message_ids = {event_id: message_id for message_id, event_id in _INSERT_TEXTS.run(connection, rows)}
     for n, send in enumerate(batch):
         send.payload["id"], send.payload["created_at"] = message_ids[first + n], created_at
     search_index.write(connection, search_index.rows_for(
         (send.payload["id"], send.conversation_id, (send.payload["body"],)) for send in batch))
+    mentions.write(connection, [row for send in batch
+                                for row in send.mentions.rows(send.payload["id"], send.conversation_id, now)])
     write_events([(first + n, events.message_created(send.conversation_id, send.payload))
                   for n, send in enumerate(batch)], now, connection)
     session.commit()

@@ -11,6 +11,8 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from blueprints.chat import mentions as mention_rows
+from blueprints.chat.mentions import NO_MENTIONS, Mentions, checked_mentions
 from blueprints.chat.payloads import message_json, new_text_json
 from blueprints.chat.replies import quote_for_reply
 from blueprints.chat.senders import direct_peer, not_friends, not_in_conversation
@@ -93,16 +95,20 @@ def clean_client_id(client_id: str | None) -> str | None:
 
 
 def send_message(sender: User, conversation_id: int, body: str, client_id: str | None = None,
-                 reply_to: int | None = None) -> Sent:
+                 reply_to: int | None = None, mentions: list[int] | None = None, mention_all: bool = False) -> Sent:
     """Store a text message from `sender` and record its message.created event; with
-    `reply_to` (a message id), as a reply quoting that original (replies.quote_for_reply).
+    `reply_to` (a message id), as a reply quoting that original (replies.quote_for_reply);
+    mentioning the people of `mentions` (user ids: only current members other than the
+    sender are kept, the rest dropped) and, with `mention_all`, everyone in a group
+    (mentions.checked_mentions). Each person mentioned gets a `Mention` row in the message's
+    transaction.
 
     A retried send with the same `client_id` returns the stored message with created False,
     even once the sender could no longer send there. Raises DomainError (empty, over 5,000
     characters, bad client id), NotFound (not in the conversation; or, field "reply_to",
     `reply_to` is not a message of this conversation the sender can see), Conflict (the
     original was recalled), Forbidden (a direct conversation with someone who is no longer a
-    friend).
+    friend; or, field "mention_all", @all from someone other than the group's owner).
     """
     client_id = clean_client_id(client_id)
     try:
@@ -111,8 +117,10 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         if len(body) > BODY_MAX:
             raise DomainError(_("A message can be at most %(n)d characters.", n=BODY_MAX), "body")
         quote = None if reply_to is None else quote_for_reply(sender.id, conversation_id, reply_to)
+        mentioned = checked_mentions(sender.id, conversation_id, mentions, mention_all)
         send = TextSend(sender.id, conversation_id,
-                        new_text_json(user_brief(sender), conversation_id, body, client_id, quote))
+                        new_text_json(user_brief(sender), conversation_id, body, client_id, quote, mentioned),
+                        mentioned)
         # The request's read is over: its connection goes back to the pool while the send
         # waits for its batch (blueprints/chat/sending.py), which the leader checks (may the
         # sender send there?) and writes in a new transaction.
@@ -126,13 +134,17 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
         return stored
 
 
-def store_message(sender: User, conversation: "SendTarget", message: Message, quote: dict | None = None) -> Sent:
+def store_message(sender: User, conversation: "SendTarget", message: Message, quote: dict | None = None,
+                  mentions: Mentions = NO_MENTIONS) -> Sent:
     """Commit `message` (checked and built by the caller, with its attachment: an image or
     file send) with its message.created event, in `conversation` (from
     `sendable_conversation`); `quote` is the `quote_json` of the original it replies to
-    (its `reply_to_id`), or None. A client id already stored (a retry, or a twin that raced it
-    in) is not stored again: the stored message is returned with created False. The unique
-    index on (sender, client id) decides, so the common case costs no lookup."""
+    (its `reply_to_id`), or None; `mentions` whom its caption mentions
+    (mentions.checked_mentions), recorded in the same transaction. A client id already
+    stored (a retry, or a twin that raced it in) is not stored again: the stored message is
+    returned with created False. The unique index on (sender, client id) decides, so the
+    common case costs no lookup."""
+    message.mention_all = mentions.everyone
     db.session.add(message)
     db.session.execute(TOUCH_CONVERSATION, {"conversation_id": conversation.id, "now": utcnow()})
     try:
@@ -140,7 +152,8 @@ def store_message(sender: User, conversation: "SendTarget", message: Message, qu
         db.session.flush()
         search_index.write(db.session.connection(), search_index.rows_for([(
             message.id, conversation.id, (message.body, message.attachment.name if message.attachment else ""))]))
-        payload = message_json(message, sender, quote)
+        mention_rows.write(db.session.connection(), mentions.rows(message.id, conversation.id, message.created_at))
+        payload = message_json(message, sender, quote, mentions.named)
         event = send_event_on_commit(events.message_created(conversation.id, payload))
         event.stamp(message, "event_id")
         db.session.commit()

@@ -7,6 +7,7 @@
 //   message-list.js       the open conversation's messages
 //   conversation-list.js  the conversation list, unread counts, the open conversation's name
 //   composer.js, upload.js  sending text, emoji and files, replies
+//   mentions.js           the composer's "@" suggestions and whom a message mentions
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
@@ -18,6 +19,7 @@ import { ConversationList } from './chat/conversation-list.js';
 import { eventHandlers } from './chat/handlers.js';
 import { Lightbox, wireMessageActions } from './chat/message-actions.js';
 import { MessageList } from './chat/message-list.js';
+import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
 import { offerNotifications } from './chat/notify.js';
 import { Presence } from './chat/presence.js';
@@ -32,7 +34,8 @@ const form = document.getElementById('composer'); // null when no conversation i
 let composer = null;
 
 const view = new MessageView({
-  state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to),
+  state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
+    message.mentioned),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,
@@ -43,6 +46,7 @@ const conversations = new ConversationList({
     group: document.getElementById('conversation-row-group') },
   heading: document.querySelector('[data-conversation-title]'),
   state,
+  mark: text.mentionMark,
   onClosed: () => { if (composer) composer.close(); },
 });
 const reading = new ReadMarker({
@@ -64,7 +68,11 @@ const filter = document.getElementById('conversation-filter');
 if (filter) filterList(filter, conversations.list);
 document.addEventListener('visibilitychange', () => { if (!document.hidden && messages.atBottom()) reading.soon(); });
 if (form) {
-  composer = new Composer({ form, state, text, messages, replyBar: document.querySelector('[data-reply-bar]') });
+  const picker = new MentionPicker({
+    box: form.elements.body, list: document.getElementById('mention-suggestions'), people: state.mentionable,
+    canMentionAll: state.canMentionAll, text,
+  });
+  composer = new Composer({ form, state, text, messages, replyBar: document.querySelector('[data-reply-bar]'), picker });
   composer.wire();
 }
 offerNotifications(document.querySelector('[data-enable-notifications]'));

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.support.apps import make_app
-from tests.support.servers import free_port
+from tests.support.servers import Server, free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -70,6 +70,28 @@ def new_page(browser, live_server):
     """new_page() -> a Page in a fresh browser context on the threaded test server."""
     with page_factory(browser, live_server.url) as factory:
         yield factory
+
+
+@pytest.fixture
+def chat_server(tmp_path_factory):
+    """Parley under gunicorn (gevent), as deployed, for the chat page's live tests."""
+    running = Server(tmp_path_factory.mktemp("chat"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def chat_page(browser, chat_server):
+    """chat_page() -> a Page on the real (gunicorn) server, in a fresh browser context."""
+    with page_factory(browser, chat_server.url) as factory:
+        yield factory
+
+
+def send(page, text: str) -> None:
+    """Type `text` in the chat page's composer and press Enter (send)."""
+    box = page.locator("#composer-text")
+    box.fill(text)
+    box.press("Enter")
 
 
 def screenshot(page, name: str) -> None:

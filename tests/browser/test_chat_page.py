@@ -2,32 +2,10 @@
 chat live both ways, see typing, and the long-polling fallback carries the chat too."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, page_factory, screenshot
+from tests.browser.conftest import log_in, screenshot, send
 from tests.support.factories import PASSWORD, make_friends, make_group
-from tests.support.servers import Server
-
-
-@pytest.fixture
-def chat_server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("chat"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def chat_page(browser, chat_server):
-    """chat_page() -> a Page on the real (gunicorn) server, in a fresh browser context."""
-    with page_factory(browser, chat_server.url) as factory:
-        yield factory
-
-
-def send(page, text: str) -> None:
-    box = page.locator("#composer-text")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_two_friends_chat_live_both_ways(chat_server, chat_page):

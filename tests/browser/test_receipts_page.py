@@ -1,32 +1,10 @@
 """Read receipts on the chat page in a real browser against the real server (gunicorn, gevent):
 "Read" appears live under alice's message when bob opens the direct conversation; in a group
 "Read by 1 of 2" appears live, and clicking it lists who has read it and who has not."""
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, page_factory, screenshot
+from tests.browser.conftest import log_in, screenshot, send
 from tests.support.factories import PASSWORD, make_friends, make_group
-from tests.support.servers import Server
-
-
-@pytest.fixture
-def chat_server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("receipts"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def chat_page(browser, chat_server):
-    """chat_page() -> a Page on the real (gunicorn) server, in a fresh browser context."""
-    with page_factory(browser, chat_server.url) as factory:
-        yield factory
-
-
-def send(page, text: str) -> None:
-    box = page.locator("#composer-text")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_direct_message_shows_read_live_when_the_friend_opens_it(chat_server, chat_page):

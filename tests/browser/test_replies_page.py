@@ -6,23 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, page_factory, screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.support.factories import PASSWORD, make_friends, send_message
-from tests.support.servers import Server
-
-
-@pytest.fixture
-def chat_server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("replies"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def chat_page(browser, chat_server):
-    """chat_page() -> a Page on the real (gunicorn) server, in a fresh browser context."""
-    with page_factory(browser, chat_server.url) as factory:
-        yield factory
 
 
 @pytest.fixture

@@ -3,28 +3,32 @@
 // typed; a failed one offers a retry with the same client id, so a retry never doubles it.
 // Also the "typing" pings, the emoji picker, files (button, drop, paste: ./upload.js), and
 // replies: "Replying to <name>: <snippet>" above the composer (× or Esc cancels) until the
-// next message (text, or the first file) goes out quoting that original.
+// next message (text, or the first file) goes out quoting that original. Typing "@" offers
+// the members to mention (./mentions.js); the message names those still in its text.
 //
-//   const composer = new Composer({ form, state, text, messages, replyBar });
+//   const composer = new Composer({ form, state, text, messages, replyBar, picker });
 //   composer.wire();
 //   composer.startReply(message); // the Reply action of a stored message
-//   composer.send(message.body, message.client_id, failedNode, message.reply_to); // a Retry
+//   composer.send(message.body, message.client_id, failedNode, message.reply_to, message.mentioned); // a Retry
 
 import { api } from '../api.js';
+import { NO_MENTIONS } from './mentions.js';
 import { attachUploads } from './upload.js';
 
 const TYPING_PING_MS = 3000; // while typing, tell the others at most this often
 
 export class Composer {
   // `form` is the composer's <form>, `state` the page's ChatState, `text` its translated
-  // strings (a dataset), `messages` its MessageList, `replyBar` the "Replying to" line.
-  constructor({ form, state, text, messages, replyBar }) {
+  // strings (a dataset), `messages` its MessageList, `replyBar` the "Replying to" line,
+  // `picker` its MentionPicker.
+  constructor({ form, state, text, messages, replyBar, picker }) {
     this.form = form;
     this.box = form.elements.body;
     this.state = state;
     this.text = text;
     this.messages = messages;
     this.replyBar = replyBar;
+    this.picker = picker;
     this.quote = null; // the quote of the original the next message replies to, if any
     this.queue = Promise.resolve(); // the POST of the message typed last
     this.lastTypingPing = 0;
@@ -37,9 +41,11 @@ export class Composer {
       const body = box.value;
       if (!body.trim()) return;
       box.value = '';
-      this.send(body, crypto.randomUUID(), null, this.takeQuote());
+      this.send(body, crypto.randomUUID(), null, this.takeQuote(), this.picker.take(body));
     });
+    this.picker.wire();
     box.addEventListener('keydown', (event) => {
+      if (this.picker.handleKey(event)) return; // the open "@" suggestions take ↑ ↓ Enter Tab Esc
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
@@ -62,6 +68,7 @@ export class Composer {
       conversationId: state.conversationId, limits: state.uploadLimits, text: this.text, box,
       onSent: (message) => this.messages.add(message),
       takeReply: () => { const quote = this.takeQuote(); return quote && quote.id; },
+      takeMentions: (caption) => this.picker.take(caption),
       list: document.querySelector('[data-uploads]'),
       input: form.querySelector('[data-attach-input]'),
       button: form.querySelector('[data-attach]'),
@@ -107,11 +114,12 @@ export class Composer {
     return quote;
   }
 
-  // Send `body` with `clientId`, replying to `quote`'s original if given, shown as pending at
-  // once (in place of `existing`, its failed copy, when retried).
-  send(body, clientId, existing, quote = null) {
+  // Send `body` with `clientId`, replying to `quote`'s original if given, mentioning whom
+  // `mentioned` names ({mentions: [ids], mention_all}), shown as pending at once (in place of
+  // `existing`, its failed copy, when retried).
+  send(body, clientId, existing, quote = null, mentioned = NO_MENTIONS) {
     const draft = {
-      body, client_id: clientId, created_at: new Date().toISOString(), reply_to: quote,
+      body, client_id: clientId, created_at: new Date().toISOString(), reply_to: quote, mentioned,
       sender: { id: this.state.me, nickname: document.querySelector('.account-name').textContent,
         avatar_url: document.querySelector('.account .avatar').getAttribute('src') },
     };
@@ -122,7 +130,8 @@ export class Composer {
   async post(draft, node) {
     try {
       const message = await api('POST', `/api/v1/conversations/${this.state.conversationId}/messages`,
-        { body: draft.body, client_id: draft.client_id, reply_to: draft.reply_to ? draft.reply_to.id : null });
+        { body: draft.body, client_id: draft.client_id, reply_to: draft.reply_to ? draft.reply_to.id : null,
+          mentions: draft.mentioned.mentions, mention_all: draft.mentioned.mention_all });
       if (this.state.messages.has(message.id)) node.remove(); // the live event came first
       else this.messages.add(message);
     } catch (error) {

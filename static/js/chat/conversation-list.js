@@ -1,11 +1,15 @@
-// The conversation list (#conversation-list): its rows, newest activity first, with previews
-// and unread badges; the unread total in the tab's title and the navigation's Chat badge; the
-// open conversation's name in its heading. A row the server did not render is cloned from
+// The conversation list (#conversation-list): its rows, newest activity first, with previews,
+// unread badges and "[@you]" where someone mentioned this person after their read position;
+// the unread total and the mention mark in the tab's title ("(3) [@you] Chat · Parley"), the
+// navigation's Chat badges (unread, and "@2": conversations that mention them); the open
+// conversation's name in its heading. A row the server did not render is cloned from
 // the page's <template>s, which the same Jinja macro draws (templates/chat/index.html,
 // `conversation_row`): the row's markup exists once.
 //
 //   const conversations = new ConversationList({ list, rows, heading, state, onClosed });
 //   conversations.setUnread(conversationId, 2);
+//   conversations.setMentioned(conversationId, messageId); // 0 clears the mark
+//   conversations.readUpTo(conversationId, lastReadMessageId); // clears it once read past
 //   await conversations.refresh(); // as /api/v1/conversations lists them now
 
 import { api } from '../api.js';
@@ -14,7 +18,8 @@ export class ConversationList {
   // `list` is the <ul>; `rows` the row <template>s {direct, group}; `heading` the open
   // conversation's name (null when none is open); `state` the page's ChatState;
   // `onClosed()` runs when the open conversation leaves the list (left, removed, dissolved).
-  constructor({ list, rows, heading, state, onClosed }) {
+  // `mark` is the translated "[@you]" for the title.
+  constructor({ list, rows, heading, state, onClosed, mark }) {
     this.list = list;
     this.rows = rows;
     this.heading = heading;
@@ -22,6 +27,8 @@ export class ConversationList {
     this.onClosed = onClosed;
     this.baseTitle = document.title; // before any "(3) " is put in front
     this.navBadge = document.querySelector('[data-total-unread]');
+    this.navMentions = document.querySelector('[data-total-mentioned]');
+    this.mark = mark;
   }
 
   row(conversationId) { return this.list.querySelector(`[data-conversation-id="${conversationId}"]`); }
@@ -38,16 +45,37 @@ export class ConversationList {
     const badge = row.querySelector('[data-unread-badge]');
     badge.textContent = count;
     badge.hidden = !count;
+    if (!count) this.setMentioned(conversationId, 0); // read to the end: past every mention too
     this.showTotal();
+  }
+
+  // Show "[@you]" on the row of `conversationId` for the message `messageId` mentioning this
+  // person (the newest such), or take it away (0).
+  setMentioned(conversationId, messageId) {
+    const row = this.row(conversationId);
+    if (!row) return;
+    row.dataset.mentioned = messageId || '';
+    row.querySelector('[data-mention-mark]').hidden = !messageId;
+    this.showTotal();
+  }
+
+  // This person's read position in `conversationId` moved to `lastReadId`.
+  readUpTo(conversationId, lastReadId) {
+    const row = this.row(conversationId);
+    if (row && row.dataset.mentioned && lastReadId >= Number(row.dataset.mentioned)) this.setMentioned(conversationId, 0);
   }
 
   showTotal() {
     let total = 0;
+    let mentioned = 0;
     this.list.querySelectorAll('[data-conversation-id]').forEach((row) => {
       total += Number(row.dataset.unread) || 0;
+      if (row.dataset.mentioned) mentioned += 1;
     });
-    document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
+    const mark = mentioned ? `${this.mark} ` : '';
+    document.title = `${total ? `(${total}) ` : ''}${mark}${this.baseTitle}`;
     if (this.navBadge) { this.navBadge.textContent = total; this.navBadge.hidden = !total; }
+    if (this.navMentions) { this.navMentions.textContent = `@${mentioned}`; this.navMentions.hidden = !mentioned; }
   }
 
   // A message came in `conversationId`: show `preview` and move its row to the top. False
@@ -76,6 +104,7 @@ export class ConversationList {
       row.dataset.filter = c.name || '';
       if (c.last_message) row.querySelector('[data-preview]').textContent = c.last_message.preview;
       this.setUnread(c.id, c.unread);
+      this.setMentioned(c.id, c.mentioned ? c.mentioned_message_id : 0);
     }
     const open = conversationId && items.find((c) => c.id === conversationId);
     if (open) this.heading.textContent = open.name;

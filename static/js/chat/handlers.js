@@ -25,10 +25,13 @@ export function eventHandlers(page) {
     },
     'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
     'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),
-    // Mine (another device of this person): the unread count; someone else's: a read receipt.
+    // Mine (another device of this person): the unread count and the "[@you]" mark; someone
+    // else's: a read receipt.
     'read.updated': (data) => {
-      if (data.user_id === state.me) conversations.setUnread(data.conversation_id, data.unread);
-      else receipts.onRead(data);
+      if (data.user_id === state.me) {
+        conversations.setUnread(data.conversation_id, data.unread);
+        conversations.readUpTo(data.conversation_id, data.last_read_message_id);
+      } else receipts.onRead(data);
     },
     'user.updated': ({ user }) => showPerson(page, user),
     // Membership changes: the list gains or loses conversations, the group's members change.
@@ -55,15 +58,19 @@ export function eventHandlers(page) {
 }
 
 // A message was stored in any of this person's conversations: preview and order the list,
-// count it unread unless it is being read, notify of it while the tab is hidden.
+// count it unread unless it is being read, mark "[@you]" when it mentions them, notify of it
+// while the tab is hidden (a mention always, titled "<name> mentioned you").
 function noteMessage({ state, text, view, messages, conversations, reading }, message) {
   const id = message.conversation_id;
   const preview = view.previewOf(message);
+  const mentioned = state.mentionsMe(message);
+  if (document.hidden && mentioned) notifyMessage(message, text.mentionedYou, preview, { mention: true });
   if (!conversations.moveToTop(id, preview)) { conversations.refresh(); return; }
   const fromOther = !state.isMine(message);
   const beingRead = id === state.conversationId && !document.hidden && messages.atBottom();
   if (fromOther && !beingRead) conversations.setUnread(id, conversations.unread(id) + 1);
-  if (fromOther && document.hidden) notifyMessage(message, text.newMessage, preview);
+  if (mentioned && !beingRead) conversations.setMentioned(id, message.id);
+  if (fromOther && document.hidden && !mentioned) notifyMessage(message, text.newMessage, preview);
   if (beingRead) reading.soon();
 }
 

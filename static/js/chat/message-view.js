@@ -37,6 +37,7 @@ export class MessageView {
     const li = document.createElement('li');
     li.className = 'message';
     if (mine) li.classList.add('mine');
+    if (this.state.mentionsMe(message)) li.classList.add('mentions-me');
     if (message.id) li.dataset.messageId = message.id;
     if (message.client_id) li.dataset.clientId = message.client_id;
     const date = new Date(message.created_at);

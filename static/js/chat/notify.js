@@ -3,6 +3,7 @@
 //
 //   offerNotifications(document.querySelector('[data-enable-notifications]'));
 //   notifyMessage(message, text.newMessage, view.previewOf(message));
+//   notifyMessage(message, text.mentionedYou, view.previewOf(message), { mention: true });
 
 // Show `button` while the browser has not asked yet; a click asks.
 export function offerNotifications(button) {
@@ -12,10 +13,13 @@ export function offerNotifications(button) {
 }
 
 // Notify of `message` (titled with `title`, a "{name}" template) if allowed; a click opens
-// its conversation.
-export function notifyMessage(message, title, preview) {
+// its conversation (at the message, for a mention). A conversation's notifications replace
+// each other, but a mention has its own, so the next chatter in a busy group cannot hide it.
+export function notifyMessage(message, title, preview, { mention = false } = {}) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   const name = message.sender ? message.sender.nickname : '';
-  const note = new Notification(title.replace('{name}', name), { body: preview, tag: `c${message.conversation_id}` });
-  note.onclick = () => { window.focus(); window.location.assign(`/chat/${message.conversation_id}`); };
+  const tag = mention ? `m${message.id}` : `c${message.conversation_id}`;
+  const note = new Notification(title.replace('{name}', name), { body: preview, tag });
+  const url = mention ? `/chat/${message.conversation_id}?message=${message.id}` : `/chat/${message.conversation_id}`;
+  note.onclick = () => { window.focus(); window.location.assign(url); };
 }

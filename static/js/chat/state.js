@@ -17,6 +17,8 @@ export class ChatState {
     this.recallWindowMs = Number(settings.recallWindow) * 1000; // settings give seconds
     this.cursor = settings.cursor; // the last event id the page reflects: the stream starts there
     this.stream = JSON.parse(settings.stream); // {heartbeat, pollTimeout, forcePoll}
+    this.mentionable = JSON.parse(settings.mentionable || '[]'); // [{id, nickname, username, initials}]
+    this.canMentionAll = settings.mentionAll === 'true'; // a group's owner
     this.messages = new Map(); // id -> the message as shown; replays and echoes are dropped by id
     this.favorited = new Set(); // ids of shown messages this person has favorited
     this.oldestId = null; // the oldest message shown: older history loads before it
@@ -24,6 +26,12 @@ export class ChatState {
   }
 
   isMine(message) { return Boolean(message.sender) && message.sender.id === this.me; }
+
+  // True when someone else's `message` mentions this person (by name, or an owner's @all).
+  mentionsMe(message) {
+    if (this.isMine(message) || message.recalled) return false;
+    return Boolean(message.mention_all) || (message.mentions || []).some((person) => person.id === this.me);
+  }
 
   // Keep `message` as shown. False when it already is (a replay, or the echo of a send).
   remember(message) {

@@ -1,15 +1,19 @@
 // Attachment uploads with progress and cancel: one multipart POST per file, through
 // XMLHttpRequest (fetch has no upload progress), with this page's CSRF token.
 //
-//   attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply });
-//   const { done, cancel } = uploadAttachment(conversationId, file, { caption, replyTo, onProgress });
+//   attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply,
+//                   takeMentions });
+//   const { done, cancel } = uploadAttachment(conversationId, file, { caption, replyTo, mentioned, onProgress });
 import { ApiError, csrfToken } from '../api.js';
 
 // Send `file` to conversation `conversationId` as an image or file message.
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an
 // ApiError (status 0 when the network failed, -1 when cancelled); `onProgress(fraction)`
-// is called as the bytes go out; `replyTo` is the id of a message it replies to.
-export function uploadAttachment(conversationId, file, { clientId, caption = '', replyTo = null, onProgress } = {}) {
+// is called as the bytes go out; `replyTo` is the id of a message it replies to; `mentioned`
+// whom its caption mentions ({mentions: [ids], mention_all}).
+export function uploadAttachment(conversationId, file, {
+  clientId, caption = '', replyTo = null, mentioned = null, onProgress,
+} = {}) {
   const xhr = new XMLHttpRequest();
   const done = new Promise((resolve, reject) => {
     xhr.open('POST', `/api/v1/conversations/${conversationId}/attachments`);
@@ -30,6 +34,8 @@ export function uploadAttachment(conversationId, file, { clientId, caption = '',
     if (caption) form.append('caption', caption);
     if (clientId) form.append('client_id', clientId);
     if (replyTo) form.append('reply_to', String(replyTo));
+    if (mentioned && mentioned.mentions.length) form.append('mentions', mentioned.mentions.join(','));
+    if (mentioned && mentioned.mention_all) form.append('mention_all', 'true');
     xhr.send(form);
   });
   return { done, cancel: () => xhr.abort() };
@@ -44,8 +50,11 @@ const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 // Wire the composer's file input and button, paste into `box` and drops on `area` (showing
 // `hint` while files hover) to upload into `conversationId`, listing uploads in `list`.
 // `limits` are {image, file} in bytes, `text` the page's strings, `onSent(message)` shows a
-// stored message, `takeReply()` gives the id of the message the composer replies to (or null).
-export function attachUploads({ conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply }) {
+// stored message, `takeReply()` gives the id of the message the composer replies to (or null),
+// `takeMentions(caption)` whom the caption mentions ({mentions, mention_all}).
+export function attachUploads({
+  conversationId, limits, text, list, box, input, button, area, hint, onSent, takeReply, takeMentions,
+}) {
   function tooLarge(file) {
     const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
     return file.size > limit;
@@ -55,14 +64,16 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
     let caption = box.value.trim();
     if (caption) box.value = '';
     let replyTo = takeReply();
+    let mentioned = takeMentions(caption);
     for (const file of files) {
-      sendFile(file, caption, crypto.randomUUID(), replyTo);
+      sendFile(file, caption, crypto.randomUUID(), replyTo, mentioned);
       caption = '';
       replyTo = null;
+      mentioned = null;
     }
   }
 
-  function sendFile(file, caption, clientId, replyTo, row = document.createElement('li')) {
+  function sendFile(file, caption, clientId, replyTo, mentioned, row = document.createElement('li')) {
     row.className = 'upload';
     row.replaceChildren();
     const label = document.createElement('span');
@@ -83,7 +94,7 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
     label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
     row.append(label, progress, cancel);
     const upload = uploadAttachment(conversationId, file, {
-      clientId, caption, replyTo, onProgress(fraction) { progress.value = fraction; },
+      clientId, caption, replyTo, mentioned, onProgress(fraction) { progress.value = fraction; },
     });
     cancel.addEventListener('click', () => upload.cancel());
     upload.done.then((message) => {
@@ -92,7 +103,7 @@ export function attachUploads({ conversationId, limits, text, list, box, input, 
     }, (error) => {
       if (error.status === -1) { row.remove(); return; }
       failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
-        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, replyTo, row) : null);
+        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
     });
   }
 
