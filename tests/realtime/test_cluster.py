@@ -244,7 +244,8 @@ def test_unread_counts_follow_a_person_across_servers(shared, live):
     read = cluster.call(b, bob, "POST", f"{API}/conversations/{direct}/read", json={"message_id": sent[-1]["id"]})
     assert read.status_code == 200 and read.json()["unread"] == 0
     followed = laptop.wait_for_frame(of_type("read.updated"), what="read.updated").json()["data"]
-    assert followed == {"conversation_id": direct, "user_id": bob, "previous_read_message_id": 0,
+    # The move counts from just before the first message it passed (his position was 0).
+    assert followed == {"conversation_id": direct, "user_id": bob.id, "previous_read_message_id": sent[0]["id"] - 1,
                         "last_read_message_id": sent[-1]["id"], "unread": 0}
     assert cluster.call(a, bob, "GET", f"{API}/conversations").json()["total_unread"] == 0
 
