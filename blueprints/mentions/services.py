@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from blueprints.chat.payloads import message_jsons
-from blueprints.search.services import conversation_names, searchable_conversations
+from blueprints.search.services import placed, searchable_conversations
 from core.errors import DomainError
 from extensions import db
 from models import Membership, Mention, Message, User
@@ -41,12 +40,4 @@ def list_mentions(user: User, before: int | None = None, limit: int = 20) -> dic
         query = query.where(Mention.message_id < before)
     rows = list(db.session.scalars(query.order_by(Mention.message_id.desc()).limit(limit + 1)))
     more, messages = len(rows) > limit, rows[:limit]
-    names = conversation_names(user, [conversations[m.conversation_id] for m in messages])
-    items = []
-    for message, payload in zip(messages, message_jsons(messages)):
-        conversation = conversations[message.conversation_id]
-        items.append({"message": payload,
-                      "conversation": {"id": conversation.id, "kind": conversation.kind,
-                                       "name": names[conversation.id]},
-                      "url": f"/chat/{conversation.id}?message={message.id}"})
-    return {"items": items, "next_before": messages[-1].id if more else None}
+    return {"items": placed(user, messages, conversations), "next_before": messages[-1].id if more else None}

@@ -83,6 +83,19 @@ def search_messages(user: User, q: str, *, conversation_id: int | None = None, s
     by_id = {m.id: m for m in db.session.scalars(
         select(Message).options(selectinload(Message.attachment)).where(Message.id.in_(ids)))} if ids else {}
     messages = [by_id[i] for i in ids if i in by_id]
+    items = placed(user, messages, conversations)
+    for message, item in zip(messages, items):
+        item["snippet"] = str(snippet(message, query))
+    return {"items": items,
+            "next_before": messages[-1].id if more and not relevance and messages else None,
+            "next_offset": offset + limit if more and relevance and offset + limit <= OFFSET_MAX else None}
+
+
+def placed(user: User, messages: list[Message], conversations: dict[int, Conversation]) -> list[dict]:
+    """Each of `messages` where `user` finds it: {"message" (as the chat carries it),
+    "conversation" ({"id", "kind", "name"}), "url" (the chat opened at the message)};
+    `conversations` holds theirs by id (`searchable_conversations`). The search's hits and
+    the Mentions list are built alike."""
     names = conversation_names(user, [conversations[m.conversation_id] for m in messages])
     items = []
     for message, payload in zip(messages, message_jsons(messages)):
@@ -90,11 +103,8 @@ def search_messages(user: User, q: str, *, conversation_id: int | None = None, s
         items.append({"message": payload,
                       "conversation": {"id": conversation.id, "kind": conversation.kind,
                                        "name": names[conversation.id]},
-                      "snippet": str(snippet(message, query)),
                       "url": f"/chat/{conversation.id}?message={message.id}"})
-    return {"items": items,
-            "next_before": messages[-1].id if more and not relevance and messages else None,
-            "next_offset": offset + limit if more and relevance and offset + limit <= OFFSET_MAX else None}
+    return items
 
 
 def conversation_names(user: User, conversations: list[Conversation]) -> dict[int, str]:
