@@ -18,7 +18,8 @@ TEMPLATE = f"""# Parley benchmark results
 (Written by hand: for each figure, the bottleneck it hits, how its cost grows with members and
 streams, and what would reach a missed target. `python -m bench.run` keeps this part.)
 """
-ORDER = ["idle", "chat", "big", "redis", "sends", "floor", "longpoll", "storm", "vanish", "search"]
+ORDER = ["idle", "chat", "big", "redis", "sends", "floor", "longpoll", "storm", "vanish", "search", "searchsend",
+         "receipts"]
 SETTINGS = """- Server: `gunicorn -c gunicorn.conf.py wsgi:app` (gevent), pinned with `taskset -c {server_cpus}`;
   one worker with the in-process broker unless a scenario says otherwise; `gunicorn.conf.py` as
   committed (worker_connections {worker_connections}, keepalive 5 s, access log on, to a file),
@@ -166,6 +167,14 @@ def _brief(name: str, details: dict) -> str:
             f"{block['p50_ms']} / p95 {block['p95_ms']} / max {block['max_ms']} ms; slowest p95: "
             + ", ".join(f"{q} {v['p95_ms']} ms" for q, v in sorted(block["by_query"].items(),
                                                                    key=lambda kv: -kv[1]["p95_ms"])[:3])
+            for kind, block in details.items()) + "."
+    if name == "searchsend":
+        return " — ".join(
+            f"{kind}: a send with its index rows {block['ms_per_send']['with']['cpu']} ms of CPU here + "
+            f"{block['ms_per_send']['with']['database'] or 0} ms in the database server, "
+            f"{block['ms_per_send']['with']['wall']} ms wall; without them {block['ms_per_send']['without']['cpu']} + "
+            f"{block['ms_per_send']['without']['database'] or 0} ms, {block['ms_per_send']['without']['wall']} ms wall "
+            f"(medians of {block['rounds']} rounds of {block['block']} sends each way)"
             for kind, block in details.items()) + "."
     if name == "longpoll":
         return (f"{details['pollers']} pollers, {details['held_at_end']} held at the end; {details['repolls_per_s']} "

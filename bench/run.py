@@ -33,6 +33,7 @@ SCENARIOS = {
     "vanish": vanish.vanished_client,
     "receipts": receipts.read_receipts,
     "search": search.search_history,
+    "searchsend": search.index_on_send,
 }
 HERE = Path(__file__).resolve().parent
 

@@ -103,9 +103,11 @@ class PreparedInsert:
     """`INSERT INTO table (columns) VALUES (...), (...), ... [RETURNING returning]`: up to
     `max_rows` rows in one statement (one round trip; more take a statement per `max_rows`),
     compiled once per row count (`Prepared`). `table` is a Core Table; `columns` and
-    `returning` are names of its columns."""
+    `returning` are names of its columns. `wrap`, if given, turns the INSERT into the
+    statement run (search/index.with_index_rows puts it in a CTE)."""
 
-    def __init__(self, table: Table, columns: Sequence[str], returning: Sequence[str] = (), max_rows: int = 500):
+    def __init__(self, table: Table, columns: Sequence[str], returning: Sequence[str] = (), max_rows: int = 500,
+                 wrap: Callable[[Executable], Executable] | None = None):
         self._columns = tuple(columns)
         self._max_rows = max_rows
 
@@ -113,18 +115,23 @@ class PreparedInsert:
             statement = insert(table).values([
                 {column: bindparam(f"{column}_{n}", type_=table.c[column].type) for column in self._columns}
                 for n in range(count)])
-            return statement.returning(*(table.c[column] for column in returning)) if returning else statement
+            if returning:
+                statement = statement.returning(*(table.c[column] for column in returning))
+            return wrap(statement) if wrap else statement
 
         self._prepared = Prepared(build, max_kept=max_rows + 1)
 
-    def run(self, connection: Connection, rows: Sequence[dict]) -> list[tuple]:
+    def run(self, connection: Connection, rows: Sequence[dict], extra: dict | None = None) -> list[tuple]:
         """Insert `rows` (each a dict with every one of `columns`) on `connection` and return
         the RETURNING rows as plain tuples, in no promised order ([] without `returning`).
-        Errors as `Prepared.run`."""
+        `extra` gives the values of parameters `wrap` added (the same for each statement of
+        more than `max_rows` rows). Errors as `Prepared.run`."""
         returned = []
         for start in range(0, len(rows), self._max_rows):
             chunk = rows[start:start + self._max_rows]
             params = {f"{column}_{n}": row[column] for n, row in enumerate(chunk) for column in self._columns}
+            if extra:
+                params.update(extra)
             returned.extend(self._prepared.run(connection, params, len(chunk)))
         return returned
 

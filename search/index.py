@@ -20,8 +20,10 @@ called by migration 0007 and, for databases built from the models (tests), after
 """
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import event, text
+from sqlalchemy import BigInteger, Text, bindparam, column, event, func, insert, select, table, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Insert, Select
 
 from core.prepared import Prepared
 from search.terms import Query, index_terms
@@ -30,6 +32,15 @@ TABLE = "message_search"
 # The tables SQLite's FTS5 makes for `message_search`, which schema comparisons leave alone.
 SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
 INDEX_TABLES = frozenset({TABLE, *(TABLE + suffix for suffix in SHADOW_SUFFIXES)})
+
+
+# GIN's pending list (PostgreSQL 18.x docs, "GIN Fast Update Technique"), kept small: new
+# entries wait there, which halves what the index costs a send in the database server (0.15 ms
+# against 0.07 ms of its CPU, bench/RESULTS.md "Search"), and every search reads through the
+# list. At the default 4 MB a search over 1,000,000 messages took 30-50 ms more; at 64 kB (the
+# least allowed) the list is merged into the index every few hundred messages, by the send
+# that fills it or by autovacuum.
+GIN_OPTIONS = "fastupdate = on, gin_pending_list_limit = 64"
 
 
 def create_index(connection: Connection) -> None:
@@ -45,9 +56,7 @@ def create_index(connection: Connection) -> None:
                                 f"CONSTRAINT pk_{TABLE} PRIMARY KEY (message_id), "
                                 f"CONSTRAINT fk_{TABLE}_message_id_message FOREIGN KEY (message_id) "
                                 "REFERENCES message (id) ON DELETE CASCADE)"))
-        # fastupdate off: with it, new entries wait in a pending list (up to 4 MB) that every
-        # search reads through; a search over 1,000,000 messages then took 30-50 ms more.
-        connection.execute(text(f"CREATE INDEX ix_{TABLE}_terms ON {TABLE} USING gin (terms) WITH (fastupdate = off)"))
+        connection.execute(text(f"CREATE INDEX ix_{TABLE}_terms ON {TABLE} USING gin (terms) WITH ({GIN_OPTIONS})"))
 
 
 def drop_index(connection: Connection) -> None:
@@ -111,6 +120,39 @@ def write(connection: Connection, rows: Sequence[dict]) -> None:
             params[f"m{n}"] = row["message_id"]
             params[f"t{n}"] = [*row["terms"], scope_term(row["conversation_id"], dialect)]
         _INSERT_POSTGRESQL.run(connection, params, len(chunk))
+
+
+_SEARCH = table(TABLE, column("message_id", BigInteger), column("terms"))
+
+
+def with_index_rows(message_insert: Insert) -> Select:
+    """PostgreSQL: `message_insert` (an INSERT INTO message ... RETURNING id, event_id) with
+    the messages' index rows written by the same statement, in a data-modifying CTE
+    (PostgreSQL 18.x docs, "WITH Queries", 7.8.4): one statement and one round trip for both,
+    returning what `message_insert` returns. The index rows come as two more parameters,
+    `index_event_ids` (BIGINT[]) and `index_terms` (TEXT[], each message's terms space-joined:
+    terms never hold a space), matched to the messages by event id; `index_params` builds them.
+    A message without terms gets no row."""
+    inserted = message_insert.cte("inserted")
+    given = (func.unnest(bindparam("index_event_ids", type_=ARRAY(BigInteger)),
+                         bindparam("index_terms", type_=ARRAY(Text)))
+             .table_valued(column("event_id", BigInteger), column("terms", Text)).render_derived("given"))
+    indexed = insert(_SEARCH).from_select(
+        ["message_id", "terms"],
+        select(inserted.c.id, func.array_to_tsvector(func.string_to_array(given.c.terms, " ")))
+        .join_from(inserted, given, given.c.event_id == inserted.c.event_id)).cte("indexed")
+    return select(*inserted.c).add_cte(indexed)
+
+
+def index_params(messages: Iterable[tuple[int, int, Sequence[str]]]) -> dict:
+    """The two parameters of `with_index_rows` for (event id, conversation id, texts) tuples."""
+    event_ids, terms = [], []
+    for event_id, conversation_id, texts in messages:
+        found = index_terms(*texts)
+        if found:
+            event_ids.append(event_id)
+            terms.append(" ".join([*found, scope_term(conversation_id, "postgresql")]))
+    return {"index_event_ids": event_ids, "index_terms": terms}
 
 
 def remove(connection: Connection, message_id: int) -> None:

@@ -18,6 +18,7 @@ from blueprints.friends import services as friends
 from core.people import user_brief
 from extensions import db
 from models import Event, Message, User
+from search import index as search_index
 from tests.support.factories import direct_conversation
 from tests.support.login import quick_client
 
@@ -105,6 +106,34 @@ def test_sends_that_arrive_together_commit_together_and_are_answered_after(app, 
     by_id = {message_id: body for message_id, body, _event in rows}
     for index, (_status, message) in answers.items():
         assert by_id[message["id"]] == bodies[index]
+
+
+def test_each_message_of_a_batch_is_found_by_its_own_words(app, group, senders):
+    """The batch writes its messages' search index rows in its own transaction (on
+    PostgreSQL in the message INSERT itself, matched by event id): each message is found by
+    the words only it has, and one without words (emoji only) is stored and found by none."""
+    app.extensions[EXTENSION_KEY] = batches = SendBatches()
+    words = ["alpha", "bravo 周报", "charlie", "delta", "echo", "foxtrot", "golf 开会"]
+    bodies = [f"{word} message" for word in words] + ["🎉🎉"]
+    held = CounterHeld(app)
+    try:
+        threads, answers = post_in_threads(app, senders, group, bodies, [str(uuid.uuid4()) for _ in bodies])
+    finally:
+        held.release()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(status for status, _ in answers.values()) == [201] * SENDS
+    assert batches.batches == 2
+    ids = {bodies[index]: message["id"] for index, (_status, message) in answers.items()}
+    client, headers = senders[0]
+    for body, word in zip(bodies, words):
+        response = client.get(f"{API}/search", query_string={"q": word.split()[-1]}, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert [hit["message"]["id"] for hit in response.get_json()["items"]] == [ids[body]], body
+    with app.app_context():
+        column = "rowid" if db.engine.dialect.name == "sqlite" else "message_id"
+        indexed = db.session.scalars(text(f"SELECT {column} FROM {search_index.TABLE}")).all()
+    assert sorted(indexed) == sorted(ids[body] for body in bodies[:-1])  # none for "🎉🎉"
 
 
 def test_twins_in_one_batch_store_one_message_and_both_are_answered(app, group, senders):

@@ -6,8 +6,11 @@ and 950,000 they cannot) and within one group, through the search service in thi
 (search_messages: the index query, the visibility check, the messages, snippets and JSON).
 Target: p95 at most 100 ms a search on SQLite and on PostgreSQL. No HTTP: the figure is the
 search's own cost, which the API adds a request's (bench floor) to."""
+import asyncio
+import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bench.scenarios.common import Context, figure
-from bench.server import Database, populate
+from bench.server import ROOT, Database, populate
 
 GROUPS, GROUP_SIZE = 500, 20
 SEARCHER_GROUPS = 25  # groups the searcher is in
@@ -140,4 +143,35 @@ async def search_history(ctx: Context, kinds=("sqlite", "postgresql")) -> dict:
                                   f"p50 {measured['p50_ms']} ms, max {measured['max_ms']} ms"))
         finally:
             database.drop()
+    return {"figures": figures, "details": details}
+
+
+async def index_on_send(ctx: Context, kinds=("sqlite", "postgresql")) -> dict:
+    """What the index adds to one text send, on SQLite and (with --pg-url) PostgreSQL: the
+    sends with and without their index rows in alternating blocks (bench/index_cost.py, in a
+    process of its own, as it monkey-patches gevent). Target: at most 0.2 ms of CPU a send,
+    the app's and the database server's together."""
+    from bench.index_cost import TARGET_MS as SEND_TARGET_MS
+
+    figures, details = [], {}
+    for kind in kinds:
+        key, label = f"search_send_{kind}", f"search index: CPU it adds to a send, {kind}"
+        if kind == "postgresql" and not ctx.pg_url:
+            figures.append(figure(key, label, None, "ms", SEND_TARGET_MS, "<=", "no --pg-url"))
+            continue
+        command = [sys.executable, "-m", "bench.index_cost", "--json", "--rounds", str(ctx.scale(16, 4))]
+        if kind == "postgresql":
+            command += ["--pg-url", ctx.pg_url]
+        ctx.log(f"  index on the send path, {kind}")
+        process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+        output, _ = await process.communicate()
+        if process.returncode != 0:
+            figures.append(figure(key, label, None, "ms", SEND_TARGET_MS, "<=", "the measurement failed",
+                                  failed=True))
+            continue
+        measured = json.loads(output.decode().strip().splitlines()[-1])
+        details[kind] = measured
+        figures.append(figure(key, label, measured["cpu_difference_ms"], "ms", SEND_TARGET_MS, "<=",
+                              f"wall +{measured['difference_ms']['wall']} ms; with the index "
+                              f"{measured['ms_per_send']['with']['wall']} ms a send"))
     return {"figures": figures, "details": details}
