@@ -11,6 +11,7 @@ from blueprints.attachments.api import bp as api_attachments_bp
 from blueprints.attachments.routes import bp as attachments_bp
 from blueprints.auth.routes import bp as auth_bp
 from blueprints.chat.api import bp as api_chat_bp
+from blueprints.chat.receipts import record_viewed
 from blueprints.chat.routes import bp as chat_bp
 from blueprints.events.routes import bp as events_bp
 from blueprints.favorites.api import bp as api_favorites_bp
@@ -84,6 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
     storage.init_app(app)
     realtime.init_app(app)
     credential_cache.init_app(app)
+    # Reading by viewing (realtime/hub.py): the hub gathers read moves, a service records them.
+    app.extensions[realtime.EXTENSION_KEY].read_recorder = record_viewed
     hooks.init_app(app)  # the request and commit pipelines, in order: read core/hooks.py
 
     app.register_blueprint(main_bp)

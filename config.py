@@ -112,6 +112,7 @@ class Config:
     EVENT_STREAM_MAX_AGE = 600  # seconds before a stream ends itself (less up to 10%); clients resume
     EVENT_RETRY = 2000  # milliseconds, the SSE `retry:` a browser waits before reconnecting
     PRESENCE_BATCH = 1.0  # seconds presence frames are gathered, each stream's sent in one write
+    READ_FLUSH = 1.0  # seconds read positions moved by viewing pages are gathered before one write
     EVENT_RETENTION_DAYS = 30  # `flask events prune` keeps this many days
     EVENT_REPLAY_LIMIT = 1000  # events sent per replay batch
     POLL_TIMEOUT = 25  # seconds a long-poll waits by default (at most POLL_TIMEOUT_MAX)

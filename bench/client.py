@@ -139,17 +139,20 @@ class EventStream(asyncio.Protocol):
             self.transport.close()
 
 
-def stream_request(host: str, port: int, token: str, last_event_id: int | None = None) -> bytes:
-    """The bytes of GET /events as a Bearer-token client sends it."""
+def stream_request(host: str, port: int, token: str, last_event_id: int | None = None,
+                   tab: str | None = None) -> bytes:
+    """The bytes of GET /events as a Bearer-token client sends it (named `tab`, if given)."""
     extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id is not None else ""
-    return (f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+    query = f"?tab={tab}" if tab else ""
+    return (f"GET /events{query} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
             f"Accept: text/event-stream\r\nCache-Control: no-cache\r\n{extra}\r\n").encode()
 
 
 async def open_stream(host: str, port: int, token: str, sink: Sink, last_event_id: int | None = None,
-                      keep_ids: bool = False, wait_hello: bool = True) -> EventStream:
-    """Open GET /events and (by default) wait for its hello frame."""
-    request = stream_request(host, port, token, last_event_id)
+                      keep_ids: bool = False, wait_hello: bool = True, tab: str | None = None) -> EventStream:
+    """Open GET /events (named `tab`, as the chat page does) and (by default) wait for its
+    hello frame."""
+    request = stream_request(host, port, token, last_event_id, tab)
     _transport, stream = await connect(host, port, lambda: EventStream(request, sink, keep_ids))
     if wait_hello:
         await asyncio.wait_for(stream.hello, 60)
@@ -157,20 +160,27 @@ async def open_stream(host: str, port: int, token: str, sink: Sink, last_event_i
 
 
 async def open_streams(host: str, port: int, tokens, sink: Sink, concurrency: int = 200,
-                       progress=None, **kwargs) -> list[EventStream]:
-    """Open one stream per token, `concurrency` at a time (each waits for its hello)."""
+                       progress=None, tabs: bool = False, **kwargs) -> list[EventStream]:
+    """Open one stream per token, `concurrency` at a time (each waits for its hello); with
+    `tabs`, the stream of the n-th token is named `tab_name(n)`."""
     tokens = list(tokens)
     streams: list[EventStream | None] = [None] * len(tokens)
     next_index = iter(range(len(tokens)))
 
     async def worker():
         for index in next_index:
-            streams[index] = await open_stream(host, port, tokens[index], sink, **kwargs)
+            streams[index] = await open_stream(host, port, tokens[index], sink,
+                                               tab=tab_name(index) if tabs else None, **kwargs)
             if progress:
                 progress(index)
 
     await asyncio.gather(*(worker() for _ in range(min(concurrency, len(tokens)))))
     return streams
+
+
+def tab_name(index: int) -> str:
+    """The tab `open_streams(tabs=True)` names the stream of its `index`-th token."""
+    return f"bench-{index}"
 
 
 class HttpConnection(asyncio.Protocol):

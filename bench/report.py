@@ -176,6 +176,21 @@ def _brief(name: str, details: dict) -> str:
             f"{block['ms_per_send']['without']['database'] or 0} ms, {block['ms_per_send']['without']['wall']} ms wall "
             f"(medians of {block['rounds']} rounds of {block['block']} sends each way)"
             for kind, block in details.items()) + "."
+    if name == "receipts":
+        def one(block):
+            return (f"{block['server_cpu_ms_per_message']} ms of server CPU a message, "
+                    f"{block['frames_delivered']} frames")
+        text = (f"{details['group_size']} members at {details['receiving']['rate']} message/s for "
+                f"{details['receiving']['seconds']} s. Only receiving: {one(details['receiving'])} (again, between "
+                f"the posting and the viewing: {details['receiving'].get('server_cpu_ms_per_message_again')} ms). "
+                f"Every member "
+                f"posting a read of each message: {one(details['posting'])} ({details['posting']['reads']} reads, "
+                f"{details['posting']['server_cpu_ms_per_read']} ms each). ")
+        if "viewing" in details:
+            text += (f"Every page viewing the group ({details['viewing_begins']['posts']} POSTs to begin, "
+                     f"{details['viewing_begins']['server_cpu_ms_per_post']} ms each): {one(details['viewing'])}, "
+                     f"{details['viewing'].get('members_at_newest')} members at the newest message after.")
+        return text
     if name == "longpoll":
         return (f"{details['pollers']} pollers, {details['held_at_end']} held at the end; {details['repolls_per_s']} "
                 f"re-polls/s, server {details['server_cpu_share']:.0%}; latency {lat(details['latency_ms'])}.")

@@ -25,6 +25,7 @@ GROUP_INVITE_CHANGED = "group.invite_changed"
 MESSAGE_CREATED = "message.created"
 MESSAGE_RECALLED = "message.recalled"
 READ_UPDATED = "read.updated"
+RECEIPTS_UPDATED = "receipts.updated"
 FAVORITE_CREATED = "favorite.created"
 FAVORITE_DELETED = "favorite.deleted"
 USER_UPDATED = "user.updated"
@@ -138,6 +139,17 @@ def read_updated(state: dict, senders: Iterable[int] = ()) -> NewEvent:
     return NewEvent(READ_UPDATED, state, user_ids=(reader, *sorted(set(senders) - {reader})))
 
 
+def receipts_updated(conversation_id: int, sender_id: int, reads: list[dict]) -> NewEvent:
+    """Read positions that moved past `sender_id`'s messages as the server delivered them to
+    pages viewing the conversation (blueprints/chat/receipts.record_viewed): `reads` is a list
+    of {"user_id", "previous_read_message_id", "last_read_message_id"}, the reads that passed
+    this sender's messages (as in read.updated, message ids in (previous, last] are newly
+    read). One event per sender for all such moves in a conversation within FLASK_READ_FLUSH
+    seconds: a group of 500 all reading each message records one or two events a second,
+    not 500. The readers are not told (the page viewing it knows)."""
+    return NewEvent(RECEIPTS_UPDATED, {"conversation_id": conversation_id, "reads": reads}, user_ids=(sender_id,))
+
+
 def favorite_created(user_id: int, favorite: dict) -> NewEvent:
     """`user_id` saved `favorite` (its JSON as the API returns it)."""
     return NewEvent(FAVORITE_CREATED, {"favorite": favorite}, user_ids=(user_id,))
@@ -203,6 +215,7 @@ EVENTS = "events"  # a batch of committed events (realtime.publish_committed)
 REVOKE = "revoke"
 DISABLE = "disable"
 TYPING = "typing"
+VIEW = "view"
 
 
 def credential(kind: str, token_hash: str) -> str:
@@ -219,6 +232,15 @@ def revoke(credential: str) -> dict:
 def disable(user_id: int) -> dict:
     """A control message: close every stream of `user_id` (a disabled account)."""
     return {"kind": DISABLE, "user_id": user_id}
+
+
+def view(user_id: int, tab: str, conversation_id: int | None, message_id: int) -> dict:
+    """A control message: the stream of `user_id`'s page `tab` (the id the page opened its
+    stream with) now views `conversation_id` (visible, at its newest message, read up to
+    `message_id`), or nothing (None). While it does, each message of that conversation
+    delivered to it moves the person's read position (realtime/hub.py, "Reading by viewing")."""
+    return {"kind": VIEW, "user_id": user_id, "tab": tab, "conversation_id": conversation_id,
+            "message_id": message_id}
 
 
 def typing(conversation_id: int, user: dict) -> dict:

@@ -7,6 +7,7 @@ stream's cursor (durable events only), the frame is what an SSE stream writes
 makes one item per event and hands that same tuple to every stream.
 """
 import random
+import re
 from typing import TYPE_CHECKING
 
 from gevent import get_hub
@@ -17,6 +18,7 @@ from realtime import frames
 if TYPE_CHECKING:
     from realtime.writer import SocketWriter
 
+TAB_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a page's id for its stream (realtime/hub.py)
 QUEUE_LIMIT = 5000  # frames a stream may fall behind before it is closed (the client resumes)
 PING_ITEM = (None, frames.PING, None)
 
@@ -42,6 +44,7 @@ class Stream:
     the greenlet waiting for them, if any.
 
     `credential` names the login session or access token behind it, so revoking that closes it.
+    `tab` and `view`: see realtime/hub.py, "Reading by viewing".
     A list and a waiter rather than a gevent Queue (three deques and a timer per wait): a
     stream costs a few hundred bytes, pushing to a stream whose reader is busy is an append,
     and a reader takes everything queued at once (one write for a burst). The list and the
@@ -50,11 +53,15 @@ class Stream:
     full collections, which stall the whole worker, many times more often.
     """
 
-    __slots__ = ("user_id", "credential", "items", "closed", "_waiter", "_waiting", "_timer", "writer")
+    __slots__ = ("user_id", "credential", "tab", "view", "items", "closed", "_waiter", "_waiting", "_timer", "writer")
 
-    def __init__(self, user_id: int, credential: str):
+    def __init__(self, user_id: int, credential: str, tab: str | None = None):
         self.user_id = user_id
         self.credential = credential
+        # The page's own id for its stream (GET /events?tab=), and the conversation that page
+        # views now (None: none), set by the hub from `view` control messages.
+        self.tab = tab
+        self.view: int | None = None
         self.items: list[tuple] = []
         self.closed = False
         self._waiter: Waiter | None = None

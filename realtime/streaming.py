@@ -39,8 +39,8 @@ def _app_context(app: Flask):
     return app.app_context()
 
 
-def _open(app: Flask, hub: Hub, user_id: int, credential: str) -> Stream:
-    stream = hub.register(user_id, credential)
+def _open(app: Flask, hub: Hub, user_id: int, credential: str, tab: str | None = None) -> Stream:
+    stream = hub.register(user_id, credential, tab)
     if hub.memberships.knows(user_id):  # another stream of theirs keeps the view current already
         return stream
     try:
@@ -115,14 +115,15 @@ def _hung_up(watcher, stream: Stream) -> None:
     stream.close()
 
 
-def _begin(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None) -> tuple[Stream, int, bool]:
-    """Register the stream; returns (stream, cursor, fresh). `cursor` None starts at now,
-    read before registering so that nothing falls between."""
+def _begin(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None,
+           tab: str | None) -> tuple[Stream, int, bool]:
+    """Register the stream (of page `tab`, if given); returns (stream, cursor, fresh).
+    `cursor` None starts at now, read before registering so that nothing falls between."""
     fresh = cursor is None
     if fresh:
         with _app_context(app):
             cursor = store.last_event_id()
-    return _open(app, hub, user_id, credential), cursor, fresh
+    return _open(app, hub, user_id, credential, tab), cursor, fresh
 
 
 def _opening(app: Flask, stream: Stream, cursor: int, fresh: bool, state: dict):
@@ -144,12 +145,14 @@ def _opening(app: Flask, stream: Stream, cursor: int, fresh: bool, state: dict):
         yield frames.RESET
 
 
-def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None):
+def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock=None,
+                 tab: str | None = None):
     """The response of GET /events under a server that keeps the request's greenlet for the
     stream's life: a generator of SSE bytes. `cursor` None starts at now. `sock`, the
-    request's socket, lets the stream end as soon as its client is gone."""
+    request's socket, lets the stream end as soon as its client is gone. `tab`: the page's
+    id for its stream (realtime/hub.py, "Reading by viewing")."""
     config = app.config
-    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
+    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor, tab)
     watcher = _watch_client(sock, stream, config["EVENT_HEARTBEAT"])
     try:
         state: dict = {}
@@ -187,14 +190,14 @@ def detachable(environ: dict) -> bool:
 
 
 def serve_detached(app: Flask, hub: Hub, user_id: int, credential: str, cursor: int | None, sock,
-                   head: bytes) -> None:
+                   head: bytes, tab: str | None = None) -> None:
     """GET /events on a connection it takes over (`detachable`): write `head` (the response's
     status line and headers), the preamble, hello and replay on `sock` from the request's
     greenlet, then take the connection's descriptor from `sock` (which the server then holds
     closed) and hand it to the stream's SocketWriter (realtime/writer.py), so the request's
-    greenlet can end. Returns True once attached; False when the stream ended while opening
+    greenlet can end (`tab` as in event_stream). Returns True once attached; False when the stream ended while opening
     (the connection is then shut: the client reconnects)."""
-    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor)
+    stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor, tab)
     try:
         _give_up_on_silence(sock, app.config["EVENT_HEARTBEAT"])  # a client that vanishes mid-replay
         sock.sendall(head)

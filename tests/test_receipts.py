@@ -5,8 +5,9 @@ cursor, and members who joined after a message never counting for it."""
 import pytest
 from sqlalchemy import func, select
 
+from blueprints.chat import receipts as receipts_service
 from extensions import db
-from models import Event, EventRecipient
+from models import Event, EventRecipient, Membership
 from tests.support.api import API, assert_error, send_text
 from tests.support.events import cursor, events_of
 from tests.support.factories import add_to_group, quit_group
@@ -300,3 +301,92 @@ def test_many_readers_make_one_event_each(app, alice_and_friends, group, as_, re
     assert len(rows) == readers_count
     assert all(recipients == {reader, alice} for (_id, _kind, recipients), reader
                in zip(rows, (bob, carol, dave)))
+
+
+# -- reading by viewing (realtime/hub.py): the moves the hub gathers, recorded at once ---------------
+def positions(app, conversation_id) -> dict[int, int]:
+    with app.app_context():
+        return dict(db.session.execute(select(Membership.user_id, Membership.last_read_message_id)
+                                       .where(Membership.conversation_id == conversation_id,
+                                              Membership.left_at.is_(None))).all())
+
+
+def record_viewed(app, moves) -> None:
+    with app.app_context():
+        receipts_service.record_viewed(moves)
+
+
+def test_viewed_moves_go_forward_and_tell_each_sender_once_with_their_reads(app, alice_and_friends, group, as_):
+    alice, bob, carol, dave = alice_and_friends
+    add_to_group(app, alice, group, dave)
+    first = send_text(as_("alice"), group, "one")["id"]
+    second = send_text(as_("carol"), group, "two")["id"]
+    mark_read(as_("dave"), group, second)
+    after = cursor(app)
+    record_viewed(app, {(group, bob): second, (group, carol): second, (group, dave): first})
+    moved = positions(app, group)
+    assert (moved[bob], moved[carol], moved[dave]) == (second, second, second)  # never back for dave
+    rows = event_rows(app, after)
+    assert [(kind, recipients) for _id, kind, recipients in rows] == [
+        ("receipts.updated", {alice}), ("receipts.updated", {carol})]  # none to the readers
+    with app.app_context():
+        stored = {event.id: event.data for event in db.session.scalars(select(Event).where(Event.id > after))}
+    data = {next(iter(recipients)): stored[event_id] for event_id, _kind, recipients in rows}
+    assert data[alice] == {"conversation_id": group, "reads": [
+        {"user_id": bob, "previous_read_message_id": 0, "last_read_message_id": second},
+        {"user_id": carol, "previous_read_message_id": 0, "last_read_message_id": second}]}
+    assert data[carol] == {"conversation_id": group, "reads": [  # carol's own read passed only alice's
+        {"user_id": bob, "previous_read_message_id": 0, "last_read_message_id": second}]}
+
+
+def test_viewed_moves_count_in_receipts_and_clear_unread(app, alice_and_friends, group, as_):
+    _alice, bob, carol, _dave = alice_and_friends
+    message = send_text(as_("alice"), group, "hello")["id"]
+    record_viewed(app, {(group, bob): message})
+    assert counts(as_("alice"), group, message) == {message: (1, 2)}
+    client, headers = as_("bob")
+    listed = client.get(f"{API}/conversations", headers=headers).get_json()["items"]
+    assert [item["unread"] for item in listed if item["id"] == group] == [0]
+    assert names(readers(as_("alice"), group, message).get_json()["unread"]) == ["carol"]
+
+
+def test_viewed_moves_of_people_no_longer_members_change_nothing(app, alice_and_friends, group, as_):
+    _alice, bob, carol, _dave = alice_and_friends
+    message = send_text(as_("alice"), group, "hello")["id"]
+    quit_group(app, carol, group)
+    after = cursor(app)
+    record_viewed(app, {(group, carol): message})
+    assert carol not in positions(app, group)
+    assert event_rows(app, after) == []
+
+
+def test_viewed_moves_of_a_non_sharer_tell_nobody(app, alice_and_friends, group, as_):
+    _alice, bob, *_ = alice_and_friends
+    share(as_("bob"), False)
+    message = send_text(as_("alice"), group, "hello")["id"]
+    after = cursor(app)
+    record_viewed(app, {(group, bob): message})
+    assert positions(app, group)[bob] == message
+    assert event_rows(app, after) == []
+
+
+def test_viewed_move_past_own_messages_only_tells_nobody(app, alice_and_friends, group, as_):
+    _alice, bob, *_ = alice_and_friends
+    mine = send_text(as_("bob"), group, "mine")["id"]
+    after = cursor(app)
+    record_viewed(app, {(group, bob): mine})
+    assert positions(app, group)[bob] == mine
+    assert event_rows(app, after) == []
+
+
+def test_the_read_request_names_the_viewing_stream(app, alice_and_friends, group, as_):
+    message = send_text(as_("alice"), group, "hello")["id"]
+    client, headers = as_("bob")
+    url = f"{API}/conversations/{group}/read"
+    for body in ({"message_id": message, "tab": "t1", "viewing": True}, {"message_id": message, "tab": "t1"}):
+        assert client.post(url, json=body, headers=headers).status_code == 200
+    for body, field in (({"message_id": message, "viewing": True}, "tab"),
+                        ({"message_id": message, "tab": "a tab", "viewing": True}, "tab"),
+                        ({"message_id": message, "tab": "t" * 65}, "tab"),
+                        ({"message_id": message, "tab": "t1", "viewing": "yes"}, "viewing")):
+        assert_error(client.post(url, json=body, headers=headers), 422, field)

@@ -64,8 +64,10 @@ def send_message(args, conversation_id):
 @read_limit()
 def mark_read(args, conversation_id):
     """Move your read position forward; your other devices follow, and so do the senders of the
-    messages it passes if you both share read receipts (one read.updated event)."""
-    return receipts.mark_read(me(), conversation_id, args["message_id"])
+    messages it passes if you both share read receipts (one read.updated event). With `tab`
+    and `viewing`, the page's event stream reads this conversation's messages as they arrive
+    (senders then get receipts.updated), until the page says it stopped viewing."""
+    return receipts.mark_read(me(), conversation_id, args["message_id"], args.get("tab"), args["viewing"])
 
 
 @bp.route("/conversations/<int:conversation_id>/receipts")

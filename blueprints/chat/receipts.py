@@ -1,5 +1,7 @@
 """Read positions and read receipts: moving a person's read position (one read.updated event at
-most, never one per member), and the receipts of one's own messages, counted when asked.
+most, never one per member), moving the positions of the pages viewing a conversation as its
+messages reach them (`record_viewed`: one receipts.updated event per sender passed, for all of
+them), and the receipts of one's own messages, counted when asked.
 
 Each member's read position is `Membership.last_read_message_id`. A member has read message m
 when their position is at or past m.id *and their current stay covers m* (joined_event_id <=
@@ -7,8 +9,10 @@ m.event_id): someone who joined after a message was sent never counts as its rea
 number of members. Receipts are reciprocal: a person who turned `User.share_read_receipts` off
 is counted nowhere (neither read nor unread) and sees nobody's (`sharing_off` answers).
 """
+from collections import defaultdict
+
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, update
 
 from blueprints.chat.services import can_see, readable_conversation, unread_count, visible_in
 from core.errors import Forbidden, NotFound
@@ -17,17 +21,22 @@ from core.sorting import name_sort_key
 from extensions import db
 from models import Membership, Message, User
 from realtime import events
-from realtime.eventlog import send_event_on_commit
+from core.prepared import Prepared
+from realtime.eventlog import send_control_on_commit, send_event_on_commit
 
 RECEIPTS_MAX = 100  # message ids one receipts query may ask about (a page of history)
+PASSED_MAX = 1000  # messages record_viewed reads at once to find whom the moves passed
 
 
-def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
+def mark_read(user: User, conversation_id: int, message_id: int, tab: str | None = None,
+              viewing: bool = False) -> dict:
     """Move `user`'s read position in the conversation forward to `message_id` (never back;
     capped at the conversation's newest message) and record one read.updated event: to the
     reader's devices, and to the senders of the messages the move passed who would see it
-    (`passed_senders`). Returns {"conversation_id", "last_read_message_id", "unread"} (the
-    reader's unread count). NotFound for non-members."""
+    (`passed_senders`). With `tab` (the page's stream id, GET /events?tab=), the page's
+    stream starts viewing the conversation (`viewing`: its messages are then read as they
+    reach it, `record_viewed`) or stops viewing anything. Returns {"conversation_id",
+    "last_read_message_id", "unread"} (the reader's unread count). NotFound for non-members."""
     _conversation, stays = readable_conversation(user, conversation_id)
     stay = next(s for s in stays if s.left_at is None)
     newest = db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conversation_id)) or 0
@@ -43,8 +52,88 @@ def mark_read(user: User, conversation_id: int, message_id: int) -> dict:
         send_event_on_commit(events.read_updated(
             {"conversation_id": conversation_id, "user_id": user.id, "previous_read_message_id": counted_from,
              "last_read_message_id": position, "unread": state["unread"]}, senders))
+    if tab is not None:
+        send_control_on_commit(events.view(user.id, tab, conversation_id if viewing else None,
+                                           stay.last_read_message_id))
     db.session.commit()
     return state
+
+
+_STAYS = Membership.__table__
+# Never back: a page's own POST .../read may have moved it further meanwhile.
+_MOVE = Prepared(lambda: update(_STAYS).where(_STAYS.c.id == bindparam("stay_id"),
+                                              _STAYS.c.last_read_message_id < bindparam("position"))
+                 .values(last_read_message_id=bindparam("position")))
+
+
+def record_viewed(moves: dict[tuple[int, int], int]) -> None:
+    """Move read positions forward as the hub delivered messages to pages viewing their
+    conversation (realtime/hub.py, "Reading by viewing"): `moves` is {(conversation id, user
+    id): message id}. In one transaction: positions move only forward and only for current
+    members; then, per conversation, one receipts.updated event for each sender whose
+    messages the moves passed (both sharing read receipts, the sender a current member),
+    listing just those moves. The readers get no event: the page viewing it knows, and their
+    other pages learn it when they next load the conversation list."""
+    by_conversation: defaultdict[int, dict[int, int]] = defaultdict(dict)
+    for (conversation_id, user_id), message_id in moves.items():
+        by_conversation[conversation_id][user_id] = message_id
+    for conversation_id in sorted(by_conversation):  # one lock order for every writer
+        _record_viewed_in(conversation_id, by_conversation[conversation_id])
+    db.session.commit()
+
+
+def _record_viewed_in(conversation_id: int, readers: dict[int, int]) -> None:
+    stays = db.session.execute(
+        select(Membership.id, Membership.user_id, Membership.last_read_message_id, Membership.joined_event_id,
+               User.share_read_receipts)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.conversation_id == conversation_id, Membership.left_at.is_(None),
+               Membership.user_id.in_(sorted(readers)))).all()
+    # In stay id order, as every flush takes them: two workers' flushes never wait on each other
+    # in a cycle (a person's pages on two workers move the same row).
+    moved = sorted((stay_id, user_id, previous, readers[user_id], joined or 0, shares)
+                   for stay_id, user_id, previous, joined, shares in stays if previous < readers[user_id])
+    if not moved:
+        return
+    _MOVE.run_many(db.session.connection(), [{"stay_id": stay_id, "position": position}
+                                             for stay_id, _user, _previous, position, _joined, _shares in moved])
+    sharing = [move for move in moved if move[5]]
+    if not sharing:
+        return
+    low, high = min(move[2] for move in sharing), max(move[3] for move in sharing)
+    passed = db.session.execute(
+        select(Message.id, Message.sender_id, Message.event_id)
+        .where(Message.conversation_id == conversation_id, Message.id > low, Message.id <= high)
+        .order_by(Message.id).limit(PASSED_MAX + 1)).all()
+    reads_by_sender: defaultdict[int, list[dict]] = defaultdict(list)
+    for _stay, user_id, previous, position, joined, _shares in sharing:
+        if len(passed) > PASSED_MAX:  # a long way behind: ask for this reader's senders alone
+            mine = db.session.execute(
+                select(Message.sender_id, func.min(Message.id))
+                .where(Message.conversation_id == conversation_id, Message.id > previous,
+                       Message.id <= position, Message.event_id >= joined)
+                .group_by(Message.sender_id)).all()
+        else:
+            firsts: dict[int | None, int] = {}
+            for message_id, sender_id, event_id in passed:
+                if previous < message_id <= position and (event_id or 0) >= joined:
+                    firsts.setdefault(sender_id, message_id)
+            mine = list(firsts.items())
+        if not mine:
+            continue
+        read = {"user_id": user_id, "last_read_message_id": position,
+                "previous_read_message_id": max(previous, min(first for _sender, first in mine) - 1)}
+        for sender_id, _first in mine:
+            if sender_id is not None and sender_id != user_id:
+                reads_by_sender[sender_id].append(read)
+    if not reads_by_sender:
+        return
+    hearing = db.session.scalars(
+        select(User.id).join(Membership, Membership.user_id == User.id)
+        .where(User.id.in_(sorted(reads_by_sender)), User.share_read_receipts.is_(True),
+               Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()
+    for sender_id in sorted(set(hearing)):
+        send_event_on_commit(events.receipts_updated(conversation_id, sender_id, reads_by_sender[sender_id]))
 
 
 def passed_senders(reader: User, stay: Membership, previous: int, position: int) -> tuple[list[int], int]:

@@ -1,10 +1,11 @@
 """Schemas of the chat API: conversations, messages (with their attachment), read positions."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from blueprints.chat.mentions import MENTIONS_MAX
 from blueprints.chat.services import BODY_MAX, UUID_RE
 from core.routing import ID_MAX
 from core.schemas import ID_RANGE, NOT_BLANK, Flag, Text, UserSchema, WholeNumber
+from realtime.stream import TAB_RE
 
 # A client id is a UUID, or empty (none). `(?![\s\S])` is the end of the text: `$` would also
 # match before a final newline in Python, which the service's fullmatch refuses.
@@ -105,6 +106,20 @@ class MessagePageSchema(Schema):
 
 class ReadSchema(Schema):
     message_id = WholeNumber(required=True, validate=ID_RANGE)
+    tab = fields.String(validate=validate.Regexp(rf"^{TAB_RE.pattern}(?![\s\S])",
+                                                 error="1 to 64 letters, digits, hyphens or underscores."),
+                        metadata={"description": "The id this page opened its event stream with "
+                                                 "(GET /events?tab=): with `viewing`, that stream starts or stops "
+                                                 "viewing this conversation"})
+    viewing = Flag(load_default=False, metadata={
+        "description": "With `tab`: true while the page shows this conversation's newest messages in a visible "
+                       "tab (each message the stream then delivers here is read, with no further request); "
+                       "false when it stops (scrolled up, hidden, another conversation)"})
+
+    @validates_schema
+    def _viewing_needs_a_tab(self, data, **kwargs):
+        if data.get("viewing") and not data.get("tab"):
+            raise ValidationError("Name the page's stream (tab) to view a conversation.", "tab")
 
 
 class ReadStateSchema(Schema):

@@ -7,6 +7,7 @@ from blueprints.auth.sessions import request_credential
 from blueprints.events import bp
 from extensions import db
 from realtime import hub
+from realtime.stream import TAB_RE
 from realtime.streaming import (CursorTooOld, DetachedStreamResponse, detachable, event_stream, poll,
                                  serve_detached)
 
@@ -30,10 +31,22 @@ def _cursor(value: str | None, name: str) -> int | None:
     return int(value)
 
 
+def tab_of(value: str | None) -> str | None:
+    """A page's stream id as given (`tab`), None when absent; 400 when it is not 1-64 letters,
+    digits, "-" or "_"."""
+    if value is None or value == "":
+        return None
+    if not TAB_RE.fullmatch(value):
+        abort(400, _("tab must be 1 to 64 letters, digits, hyphens or underscores."))
+    return value
+
+
 @bp.route("/events")
 def stream():
-    """Server-Sent Events: replay after `Last-Event-ID` (or `last_event_id`), then live."""
+    """Server-Sent Events: replay after `Last-Event-ID` (or `last_event_id`), then live. A
+    page names its stream with `tab` to have the messages it views read as they arrive."""
     user_id = _person()
+    tab = tab_of(request.args.get("tab"))
     cursor = _cursor(request.headers.get("Last-Event-ID"), "Last-Event-ID")
     if cursor is None:
         cursor = _cursor(request.args.get("last_event_id"), "last_event_id")
@@ -45,11 +58,11 @@ def stream():
         # replay is out (realtime/writer.py). Wait without holding a database connection.
         db.session.remove()
         return DetachedStreamResponse(
-            lambda sock, head: serve_detached(app, the_hub, user_id, credential, cursor, sock, head),
+            lambda sock, head: serve_detached(app, the_hub, user_id, credential, cursor, sock, head, tab),
             mimetype="text/event-stream", headers=headers)
     # Elsewhere the request's greenlet writes the stream; gunicorn's socket, when there is one,
     # lets it end as soon as its client is gone.
-    body = event_stream(app, the_hub, user_id, credential, cursor, request.environ.get("gunicorn.socket"))
+    body = event_stream(app, the_hub, user_id, credential, cursor, request.environ.get("gunicorn.socket"), tab)
     return Response(body, mimetype="text/event-stream", headers=headers)
 
 

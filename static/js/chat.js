@@ -49,8 +49,10 @@ const conversations = new ConversationList({
   mark: text.mentionMark,
   onClosed: () => { if (composer) composer.close(); },
 });
+// This page's id for its event stream, by which it tells the server which conversation it views.
+const tab = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
 const reading = new ReadMarker({
-  state, messages, onUnread: (count) => conversations.setUnread(state.conversationId, count),
+  state, messages, tab, onUnread: (count) => conversations.setUnread(state.conversationId, count),
 });
 const presence = new Presence({ state, text });
 const receipts = new Receipts({ state, messages, text, kind: root.dataset.conversationKind });
@@ -59,14 +61,20 @@ const lightbox = new Lightbox(document.getElementById('lightbox'));
 if (messages.list) {
   messages.showInitial(JSON.parse(document.getElementById('initial-messages').dataset.json));
   reading.soon();
-  messages.follow(() => reading.soon());
+  messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
 }
 conversations.showTotal();
 const filter = document.getElementById('conversation-filter');
 if (filter) filterList(filter, conversations.list);
-document.addEventListener('visibilitychange', () => { if (!document.hidden && messages.atBottom()) reading.soon(); });
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) { reading.away(); return; }
+  // What this person read meanwhile on another page that viewed a conversation reached no
+  // event here (realtime/hub.py, "Reading by viewing"): take the unread counts afresh.
+  conversations.refresh().catch(() => {}); // offline: the next event or visit brings them
+  if (messages.atBottom()) reading.soon();
+});
 if (form) {
   const picker = new MentionPicker({
     box: form.elements.body, list: document.getElementById('mention-suggestions'), people: state.mentionable,
@@ -83,8 +91,10 @@ const stream = new EventStream({
   heartbeat: state.stream.heartbeat,
   pollTimeout: state.stream.pollTimeout,
   forcePoll: state.stream.forcePoll || new URLSearchParams(window.location.search).has('poll'),
+  tab,
   onStatus(mode) {
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
+    reading.streamIs(mode);
   },
   ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts }),
   onReset() { window.location.reload(); },

@@ -4,7 +4,7 @@
 // cannot be reached (down behind a proxy that answers 502/503 at once, or offline), it asks
 // again after a growing, jittered wait (and never before a Retry-After), showing 'offline'.
 //
-//   const stream = new EventStream({ cursor, heartbeat, pollTimeout, forcePoll,
+//   const stream = new EventStream({ cursor, heartbeat, pollTimeout, forcePoll, tab,
 //                                    onEvent(event), onEphemeral(type, data), onReset(), onStatus(mode) });
 //   stream.start();
 
@@ -24,6 +24,7 @@ export class EventStream {
     this.heartbeatMs = (options.heartbeat || 15) * 1000;
     this.pollTimeout = options.pollTimeout || 25;
     this.forcePoll = Boolean(options.forcePoll);
+    this.tab = options.tab || ''; // the page's id for its stream (chat/reading.js)
     this.handlers = options;
     this.source = null;
     this.polling = false;
@@ -49,7 +50,8 @@ export class EventStream {
   // -- Server-Sent Events --------------------------------------------------------------------
   openStream() {
     this.closeStream();
-    const source = new EventSource(`/events?last_event_id=${this.cursor}`);
+    const tab = this.tab ? `&tab=${encodeURIComponent(this.tab)}` : '';
+    const source = new EventSource(`/events?last_event_id=${this.cursor}${tab}`);
     this.source = source;
     let greeted = false;
     this.arm('hello', HELLO_WAIT_MS, () => { if (!greeted) this.fallBack(); });

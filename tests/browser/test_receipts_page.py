@@ -1,6 +1,7 @@
 """Read receipts on the chat page in a real browser against the real server (gunicorn, gevent):
 "Read" appears live under alice's message when bob opens the direct conversation; in a group
-"Read by 1 of 2" appears live, and clicking it lists who has read it and who has not."""
+"Read by 1 of 2" appears live, also for a message that bob's page, viewing the group, read with
+no request of its own, and clicking it lists who has read it and who has not."""
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot, send
@@ -46,9 +47,21 @@ def test_group_message_shows_read_by_one_of_two_and_the_reader_list(chat_server,
     receipt = alice_page.locator("#messages .message.mine").last.locator("[data-receipt]")
     expect(receipt).to_have_text("Read by 0 of 2")
 
-    bob_page.goto(f"/chat/{group}")
+    with bob_page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/read")
+                                 and '"viewing":true' in (request.post_data or "")):
+        bob_page.goto(f"/chat/{group}")  # at the bottom, visible, its stream live: it views the group
     expect(bob_page.locator("#messages .message").last).to_contain_text("Who brings the map?")
     expect(receipt.locator("button")).to_have_text("Read by 1 of 2")
+
+    # While bob's page views the group, the server reads what reaches it: no request of its own.
+    bobs_reads = []
+    bob_page.on("request", lambda request: bobs_reads.append(request.url)
+                if request.method == "POST" and request.url.endswith("/read") else None)
+    send(alice_page, "I do.")
+    expect(bob_page.locator("#messages .message").last).to_contain_text("I do.")
+    expect(alice_page.locator("#messages .message.mine").last.locator("[data-receipt] button")).to_have_text(
+        "Read by 1 of 2")
+    assert bobs_reads == []
 
     receipt.locator("button").click()
     expect(receipt.locator("[data-readers-list=read]")).to_contain_text(bob.username.capitalize())

@@ -7,6 +7,7 @@ records an event goes through the server's HTTP API, so the server's broker carr
 """
 import pytest
 
+from tests.realtime.actions import befriend, make_group
 from tests.support.servers import Server
 
 
@@ -31,3 +32,12 @@ def start_server(tmp_path_factory):
     yield start
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def trio_group(server):
+    """(owner, bob, carol, group id): bob and carol are members of the owner's group."""
+    owner, bob, carol = server.people(3)
+    befriend(server, owner, bob)
+    befriend(server, owner, carol)
+    return owner, bob, carol, make_group(server, owner, [bob, carol])

@@ -256,6 +256,28 @@ def test_unread_counts_follow_a_person_across_servers(shared, live):
     assert_exactly(laptop, expected)
 
 
+def test_a_page_viewing_on_one_server_is_told_so_by_a_request_to_another(shared):
+    """The view (realtime/hub.py, "Reading by viewing") reaches the worker holding the page's
+    stream through the broker, before the next message does."""
+    cluster, (a, b) = shared
+    alice, bob = cluster.people(2)
+    cluster.befriend(a, alice, b, bob)
+    direct = cluster.direct_conversation(a, alice, bob)
+    first = cluster.send(a, alice, direct, "first")["id"]
+    with EventStream(b.url, person=bob, params={"tab": "bob-page"}) as bobs, \
+            EventStream(a.url, person=alice) as alices:
+        bobs.hello()
+        alices.hello()
+        read = cluster.call(a, bob, "POST", f"{API}/conversations/{direct}/read",
+                            json={"message_id": first, "tab": "bob-page", "viewing": True})
+        assert read.status_code == 200, read.text
+        alices.until_type("read.updated")
+        second = cluster.send(a, alice, direct, "second")["id"]
+        frames = alices.until_type("receipts.updated")
+    assert frames[-1].json()["data"]["reads"] == [
+        {"user_id": bob.id, "previous_read_message_id": first, "last_read_message_id": second}]
+
+
 def test_clients_of_a_killed_server_catch_up_on_another(shared):
     cluster, (a, b) = shared
     alice, bob = cluster.people(2)

@@ -11,15 +11,6 @@ from tests.support.streams import durable
 
 # -- permissions are live --------------------------------------------------------------------------
 
-@pytest.fixture
-def trio_group(server):
-    """(owner, bob, carol, group id): bob and carol are members of the owner's group."""
-    owner, bob, carol = server.people(3)
-    befriend(server, owner, bob)
-    befriend(server, owner, carol)
-    return owner, bob, carol, make_group(server, owner, [bob, carol])
-
-
 # How bob leaves the group: who acts, the request, and the event that ends his stay.
 LEAVING = {
     "removed_by_the_owner": ("owner", "DELETE", "/groups/{group}/members/{bob}", "group.member_removed"),

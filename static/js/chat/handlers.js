@@ -33,6 +33,11 @@ export function eventHandlers(page) {
         conversations.readUpTo(data.conversation_id, data.last_read_message_id);
       } else receipts.onRead(data);
     },
+    // Members' pages that view the conversation read my messages as they arrive: their
+    // reads past my messages, gathered by the server (one event a second at most).
+    'receipts.updated': ({ conversation_id: conversationId, reads }) => {
+      for (const read of reads) receipts.onRead({ conversation_id: conversationId, ...read });
+    },
     'user.updated': ({ user }) => showPerson(page, user),
     // Membership changes: the list gains or loses conversations, the group's members change.
     'group.created': relistAndPresence,

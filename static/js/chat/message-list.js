@@ -6,7 +6,7 @@
 //   const messages = new MessageList({ list, jump, state, view });
 //   messages.showInitial(JSON.parse(initialJson));
 //   messages.add(message);   // live or just stored: replaces its pending copy, once
-//   messages.follow(() => reading.soon());
+//   messages.follow(() => reading.soon(), () => reading.away());
 //   messages.jumpTo(quote.id); // scroll to and highlight it, or open the page at it
 
 import { api } from '../api.js';
@@ -62,11 +62,11 @@ export class MessageList {
   }
 
   // Scrolling near the top loads older history; reaching the bottom hides the jump button and
-  // calls `onBottom()`.
-  follow(onBottom) {
+  // calls `onBottom()`; scrolling away from it calls `onAway()`.
+  follow(onBottom, onAway) {
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < LOAD_OLDER_PX) this.loadOlder();
-      if (this.atBottom()) { this.jump.hidden = true; onBottom(); }
+      if (this.atBottom()) { this.jump.hidden = true; onBottom(); } else onAway();
     });
     this.jump.addEventListener('click', () => { this.scrollToBottom(); this.jump.hidden = true; });
   }
