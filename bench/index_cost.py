@@ -25,17 +25,9 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-import gevent
-from gevent import monkey
-
-monkey.patch_all()
-
-from bench.server import Database, populate  # noqa: E402  (after monkey-patching, as wsgi.py does)
+from bench.profile_send import sending_app  # monkey-patches gevent first, as wsgi.py does
 
 TARGET_MS = 0.2  # issue 13: what the index may add to a send
 
@@ -95,30 +87,8 @@ class _PlainInsert:
 
 def measure(args: argparse.Namespace) -> dict:
     """Run the rounds; the medians per send with and without the index, and the differences."""
-    import realtime
-    from app import create_app
-
-    directory = Path(tempfile.mkdtemp(prefix="parley-index-cost-"))
-    database = Database("postgresql" if args.pg_url else "sqlite", directory, args.pg_url)
-    try:
-        population = populate(database, groups=1, group_size=2)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "p" * 48,
-                          "INSTANCE_PATH": str(directory), "UPLOAD_FOLDER": str(directory / "uploads"),
-                          "MESSAGE_RATE_LIMIT": "1000000 per second"})
-        app.extensions[realtime.EXTENSION_KEY].start()
+    with sending_app(args.pg_url, body="Are we meeting at ten? 我们明天开会") as (_app, kind, send):
         switch = _Switch()
-        sender = population.people[0]
-        client = app.test_client()
-        url = f"/api/v1/conversations/{sender.group}/messages"
-        headers = {"Authorization": f"Bearer {sender.token}"}
-
-        def send() -> None:
-            response = client.post(url, json={"body": "Are we meeting at ten? 我们明天开会", "client_id": str(uuid.uuid4())},
-                                   headers=headers)
-            if response.status_code != 201:
-                raise SystemExit(f"send answered {response.status_code}: {response.get_data(as_text=True)}")
-            gevent.sleep(0)  # the hub's listener takes the event, as between a server's requests
-
         for _ in range(300):
             send()
         samples = {on: {"cpu": [], "database": [], "wall": []} for on in (True, False)}
@@ -134,14 +104,12 @@ def measure(args: argparse.Namespace) -> dict:
                 if database_before is not None:
                     samples[on]["database"].append((postgres_cpu_seconds() - database_before) / args.block * 1000)
         switch.set(True)
-    finally:
-        database.drop()
     medians = {("with" if on else "without"): {key: (round(statistics.median(values), 3) if values else None)
                                                for key, values in figures.items()}
                for on, figures in samples.items()}
     difference = {key: (round(medians["with"][key] - medians["without"][key], 3)
                         if medians["with"][key] is not None else None) for key in ("cpu", "database", "wall")}
-    return {"database": database.kind, "rounds": args.rounds, "block": args.block, "ms_per_send": medians,
+    return {"database": kind, "rounds": args.rounds, "block": args.block, "ms_per_send": medians,
             "difference_ms": difference,
             "cpu_difference_ms": round(difference["cpu"] + (difference["database"] or 0), 3)}
 

@@ -17,6 +17,7 @@ Compare only runs made side by side on the same machine (bench/RESULTS.md says w
 """
 import argparse
 import collections
+import contextlib
 import cProfile
 import json
 import pstats
@@ -65,20 +66,23 @@ def _settings(pairs: list[str]) -> dict:
     return settings
 
 
-def main(argv=None) -> None:
-    """Profile text sends and print what they cost (see the module docstring)."""
-    args = parse_args(argv)
+@contextlib.contextmanager
+def sending_app(pg_url: str | None, settings: dict | None = None, body: str = "Are we meeting at ten?"):
+    """The app in this process on a fresh database (SQLite, or a schema of its own at
+    `pg_url`) with two people in one group, its hub started as gunicorn starts each worker's;
+    yields (app, engine kind, send): `send()` POSTs one text message (`body`) as the first
+    person with a Bearer token through Flask's test client, then lets the hub's listener take
+    its event. SystemExit if a send is not stored. The database is dropped afterwards."""
     import realtime
     from app import create_app
-    from extensions import db
 
     directory = Path(tempfile.mkdtemp(prefix="parley-profile-"))
-    database = Database("postgresql" if args.pg_url else "sqlite", directory, args.pg_url)
+    database = Database("postgresql" if pg_url else "sqlite", directory, pg_url)
     try:
         population = populate(database, groups=1, group_size=2)
         app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "p" * 48,
                           "INSTANCE_PATH": str(directory), "UPLOAD_FOLDER": str(directory / "uploads"),
-                          "MESSAGE_RATE_LIMIT": "1000000 per second", **_settings(args.set)})
+                          "MESSAGE_RATE_LIMIT": "1000000 per second", **(settings or {})})
         # As gunicorn starts each worker's hub (gunicorn.conf.py): its listener then takes
         # every send's event, and the worker's credential cache is in use.
         app.extensions[realtime.EXTENSION_KEY].start()
@@ -88,19 +92,29 @@ def main(argv=None) -> None:
         headers = {"Authorization": f"Bearer {sender.token}"}
 
         def send() -> None:
-            response = client.post(url, json={"body": "Are we meeting at ten?", "client_id": str(uuid.uuid4())},
-                                   headers=headers)
+            response = client.post(url, json={"body": body, "client_id": str(uuid.uuid4())}, headers=headers)
             if response.status_code != 201:
                 raise SystemExit(f"send answered {response.status_code}: {response.get_data(as_text=True)}")
             gevent.sleep(0)  # the hub's listener takes the event, as between a server's requests
 
+        yield app, database.kind, send
+    finally:
+        database.drop()
+
+
+def main(argv=None) -> None:
+    """Profile text sends and print what they cost (see the module docstring)."""
+    args = parse_args(argv)
+    from extensions import db
+
+    with sending_app(args.pg_url, _settings(args.set)) as (app, kind, send):
         for _ in range(300):
             send()
         started = time.process_time()
         for _ in range(args.sends):
             send()
         cpu_ms = (time.process_time() - started) / args.sends * 1000
-        print(f"{database.kind}: {cpu_ms:.3f} ms of CPU per send ({args.sends} sends)")
+        print(f"{kind}: {cpu_ms:.3f} ms of CPU per send ({args.sends} sends)")
 
         with app.app_context():
             engine = db.engine
@@ -133,8 +147,6 @@ def main(argv=None) -> None:
             print(f"  {seconds / total:6.1%}  {package}")
         print()
         stats.sort_stats("cumulative").print_stats(args.top)
-    finally:
-        database.drop()
 
 
 if __name__ == "__main__":
