@@ -167,7 +167,7 @@ async def read_receipts(ctx: Context) -> dict:
         cpu = round(reading["server_cpu_ms_per_message"] / baseline, 2)
         # What reading adds: the phase's frames beyond the same messages' own deliveries.
         added = round((reading["frames_delivered"] - receiving["frames_delivered"])
-                      / max(1, receiving["frames_delivered"]), 2)
+                      / max(1, receiving["frames_delivered"]), 3)
         return cpu, added
 
     viewing_cpu, viewing_frames = ratios(viewing)
