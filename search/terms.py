@@ -27,9 +27,17 @@ WORD_MAX = 40  # characters of a word that are indexed and matched (longer ones 
 TERMS_MAX = 2000  # distinct terms indexed for one message at most
 
 
+# What NFKC may bring into a token that a term must not hold: spaces and ASCII punctuation
+# ("ﹰ" becomes " ً", "⑴" "(1)", "ﷺ" four words). The engines would split terms there, and
+# differently (SQLite's `ascii` tokenizer at both, search/index.py's PostgreSQL path at spaces).
+_SPLITTERS = re.compile(r"[\s\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+
+
 def normal(token: str) -> str:
-    """`token` as it is indexed and matched: NFKC, case-folded, at most WORD_MAX characters."""
-    return unicodedata.normalize("NFKC", token).casefold()[:WORD_MAX]
+    """`token` as it is indexed and matched: NFKC, case-folded, without the spaces and ASCII
+    punctuation NFKC may bring in (so never holding either), at most WORD_MAX characters;
+    maybe empty (a lone combining form such as "ﹰ"), which is no term."""
+    return _SPLITTERS.sub("", unicodedata.normalize("NFKC", token).casefold())[:WORD_MAX]
 
 
 def index_terms(*texts: str) -> list[str]:
@@ -40,12 +48,15 @@ def index_terms(*texts: str) -> list[str]:
         for match in _TOKEN.finditer(text):
             run = match.group("cjk")
             if run is None:
-                terms[normal(match.group("word"))] = None
+                word = normal(match.group("word"))
+                if word:
+                    terms[word] = None
                 continue
             run = normal(run)
             for n in range(len(run) - 1):
                 terms[run[n:n + 2]] = None
-            terms[run[-1]] = None
+            if run:
+                terms[run[-1]] = None
         if len(terms) >= TERMS_MAX:
             break
     return list(terms)[:TERMS_MAX]
@@ -84,9 +95,12 @@ def parse_query(text: str) -> Query:
     for match in _TOKEN.finditer(text):
         if match.group("word") is not None:
             word = normal(match.group("word"))
-            prefixes[word] = words[word] = None
+            if word:
+                prefixes[word] = words[word] = None
             continue
         run = normal(match.group("cjk"))
+        if not run:
+            continue
         cjk[run] = None
         if len(run) == 1:
             prefixes[run] = None

@@ -256,8 +256,38 @@ def test_the_index_is_written_with_the_message(app, as_, direct):
         assert search_index.TABLE in inspect(db.engine).get_table_names()
 
 
+def test_characters_that_nfkc_spreads_over_words_are_stored_and_found(as_, direct):
+    """NFKC makes "ﷺ" four words, "⑴" "(1)" and "ﹰ" a space and a mark: a term never holds a
+    space or ASCII punctuation, so these are stored like any text (on PostgreSQL "ﹰ" once
+    failed the send's whole transaction) and found alike on both databases."""
+    alice = as_("alice")
+    ligature = send_text(alice, direct, "ﷺ")
+    send_text(alice, direct, "ﹰ")
+    numbered = send_text(alice, direct, "⑴ agenda")
+    assert [hit["message"]["id"] for hit in search(alice, q="ﷺ")["items"]] == [ligature["id"]]
+    assert [hit["message"]["id"] for hit in search(alice, q="⑴ agenda")["items"]] == [numbered["id"]]
+
+
+def test_migration_0010_indexes_again_what_nfkc_spread_over_words(app, as_, direct):
+    alice = as_("alice")
+    ligature = send_text(alice, direct, "ﷺ")
+    plain = send_text(alice, direct, "plain words")
+    with app.app_context():
+        column = "rowid" if db.engine.dialect.name == "sqlite" else "message_id"
+        db.session.execute(text(f"DELETE FROM {search_index.TABLE}"))  # as if indexed with other terms
+        db.session.commit()
+        migration = _migration("0010_search_pending_list")
+        migration.op = _Op(db.session.connection())
+        migration.upgrade()
+        db.session.commit()
+        stored = db.session.execute(text(f"SELECT {column} FROM {search_index.TABLE}")).scalars().all()
+    assert stored == [ligature["id"]]  # only what changed: "plain words" is left as it was
+    assert found(alice, "ﷺ") == ["ﷺ"] and plain["id"] not in stored
+
+
 class _Op:
-    """The one thing migration 0007 asks of alembic's `op`: its connection."""
+    """What migrations 0007 and 0010 ask of alembic's `op`: its connection, and statements run
+    on it."""
 
     def __init__(self, connection):
         self.connection = connection
@@ -265,13 +295,20 @@ class _Op:
     def get_bind(self):
         return self.connection
 
+    def execute(self, statement):
+        self.connection.execute(statement)
+
 
 def _migration_0007():
+    return _migration("0007_search")
+
+
+def _migration(name: str):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0007_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

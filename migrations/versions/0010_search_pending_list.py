@@ -1,14 +1,19 @@
-"""search: PostgreSQL's GIN index over message terms takes new entries in a small pending list
+"""search: PostgreSQL's GIN index takes new entries in a small pending list; messages whose
+characters NFKC turns into spaces or ASCII punctuation are indexed again
 
 Revision ID: 0010_search_pending_list
 Revises: 0009_mentions
 Create Date: 2026-12-07 18:40:00
 
 """
+import unicodedata
+
 from alembic import op
 import sqlalchemy as sa
 
+# App code on purpose, as in 0007: the index holds the app's terms.
 from search import index as search_index
+from search.terms import _SPLITTERS, _TOKEN
 
 
 # revision identifiers, used by Alembic.
@@ -17,15 +22,46 @@ down_revision = '0009_mentions'
 branch_labels = None
 depends_on = None
 
+BATCH = 1000  # messages read per statement
+
+
+def _changed_characters() -> frozenset[str]:
+    """The characters whose terms changed with this revision: those a term may hold whose
+    NFKC form has a space or ASCII punctuation (search/terms.normal now drops those)."""
+    return frozenset(chr(cp) for cp in range(0x110000)
+                     if _TOKEN.fullmatch(chr(cp))
+                     and _SPLITTERS.search(unicodedata.normalize("NFKC", chr(cp)).casefold()))
+
 
 def upgrade():
+    connection = op.get_bind()
     # 0007 made the index with fastupdate off; search/index.py says why it is on now, with a
     # 64 kB list. SQLite's FTS5 index has no such setting.
-    if op.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         op.execute(sa.text(f"ALTER INDEX ix_{search_index.TABLE}_terms SET ({search_index.GIN_OPTIONS})"))
+    changed = _changed_characters()
+    column = "rowid" if connection.dialect.name == "sqlite" else "message_id"
+    last = 0
+    while True:
+        rows = connection.execute(sa.text(
+            "SELECT m.id, m.conversation_id, m.body, a.name FROM message AS m "
+            "LEFT OUTER JOIN attachment AS a ON a.message_id = m.id "
+            "WHERE m.id > :last AND m.recalled_at IS NULL ORDER BY m.id LIMIT :batch"),
+            {"last": last, "batch": BATCH}).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        again = [(message_id, conversation_id, (body or "", name or ""))
+                 for message_id, conversation_id, body, name in rows
+                 if not changed.isdisjoint(body or "") or not changed.isdisjoint(name or "")]
+        for message_id, _conversation_id, _texts in again:
+            connection.execute(sa.text(f"DELETE FROM {search_index.TABLE} WHERE {column} = :id"), {"id": message_id})
+        search_index.write(connection, search_index.rows_for(again))
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(sa.text(f"ALTER INDEX ix_{search_index.TABLE}_terms SET (fastupdate = off)"))
         op.execute(sa.text(f"ALTER INDEX ix_{search_index.TABLE}_terms RESET (gin_pending_list_limit)"))
+        # With fastupdate off the pending list is no longer read by inserts: merge it now.
+        op.execute(sa.text(f"SELECT gin_clean_pending_list('ix_{search_index.TABLE}_terms')"))
