@@ -40,12 +40,17 @@ def post_worker_init(worker) -> None:
 
 
 def worker_exit(server, worker) -> None:
-    """Before a worker process ends (a deploy, a restart, a stop), give the mail it queued
+    """Before a worker process ends (a deploy, a restart, a stop), write the read positions its
+    viewing pages moved since the last flush (realtime/hub.py), and give the mail it queued
     (core/outbox.py) `_EXIT_MAIL_FLUSH` seconds to leave; best effort: what is left is logged."""
     # Imported here, not at the top: this file is read by the master, before gevent patches
     # the worker's threading, and the app has imported the module by now anyway.
     from core import outbox
+    from realtime import EXTENSION_KEY
 
+    app = getattr(worker, "wsgi", None)
+    if app is not None and EXTENSION_KEY in getattr(app, "extensions", {}):
+        app.extensions[EXTENSION_KEY].flush_reads()
     queued = outbox.pending()
     if not queued:
         return

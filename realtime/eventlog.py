@@ -135,8 +135,8 @@ def _insert(connection: Connection, items: list[PendingEvent]) -> None:
 
 
 def send_control_on_commit(message: dict) -> None:
-    """Publish `message` (a control message built by realtime.events: `revoke`, `disable`)
-    to every worker once the current transaction commits; dropped if it rolls back."""
+    """Publish `message` (a control message built by realtime.events: `revoke`, `disable`,
+    `view`) to every worker once the current transaction commits; dropped if it rolls back."""
     _transaction_info().setdefault(_CONTROL, []).append(message)
 
 

@@ -19,6 +19,8 @@ seconds in one transaction. A group of 500 all reading then costs a few statemen
 instead of 500 requests a message (bench/RESULTS.md, "Read receipts"). A message delivered
 between the page's request and the control message's arrival is read when the view is set
 (`_newest`). A stream's view ends with the stream, or when the page says it no longer views.
+A long-polling page names its tab and the conversation it views on each poll instead
+(realtime/streaming.poll): what that poll carries of the conversation, replayed or live, is read.
 """
 import json
 import logging
@@ -30,7 +32,8 @@ from flask import Flask
 
 from realtime import store
 from realtime.broker import Broker
-from realtime.events import DISABLE, EVENTS, MEMBERSHIP_TYPES, MESSAGE_CREATED, REVOKE, TYPING, VIEW, client_view
+from realtime.events import (DISABLE, EVENTS, MEMBERSHIP_TYPES, MESSAGE_CREATED, REVOKE, TYPING, VIEW, client_view,
+                             stays_ended)
 from realtime.memberships import Memberships
 from realtime.presence import PRESENCE_KINDS, PresenceRelay
 from realtime.stream import PING_ITEM, Stream, event_item
@@ -247,6 +250,7 @@ class Hub:
                         reads[(conversation_id, user_id)] = message_id  # ids only grow
         if changes_stays:
             self.memberships.apply_ends(event)
+            self._end_views(conversation_id, stays_ended(event))
 
     # -- reading by viewing (the module docstring) ------------------------------------------------
     def viewed(self, message: dict) -> None:
@@ -260,8 +264,23 @@ class Hub:
             stream.view = conversation_id
             newest = self._newest.get(conversation_id, 0) if conversation_id is not None else 0
             if newest > message["message_id"]:
-                key = (conversation_id, user_id)
-                self.reads[key] = max(newest, self.reads.get(key, 0))
+                self.note_read(conversation_id, user_id, newest)
+
+    def _end_views(self, conversation_id: int, user_ids: list[int] | None) -> None:
+        """Those of `user_ids` (None: everyone) who left `conversation_id` no longer view it:
+        should they be added again while their page is open, it must say so again."""
+        people = self.streams.values() if user_ids is None else (self.streams.get(u, ()) for u in user_ids)
+        for streams in people:
+            for stream in streams:
+                if stream.view == conversation_id:
+                    stream.view = None
+
+    def note_read(self, conversation_id: int, user_id: int, message_id: int) -> None:
+        """Note that `user_id` has read `conversation_id` up to `message_id` (written at the
+        next flush; never back)."""
+        key = (conversation_id, user_id)
+        if message_id > self.reads.get(key, 0):
+            self.reads[key] = message_id
 
     def flush_reads(self) -> None:
         """Hand the gathered read moves to `read_recorder` in one call (in an app context);

@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, has_app_context
 from gevent import get_hub
 
 from realtime import frames, store
+from realtime.events import MESSAGE_CREATED
 from realtime.hub import Hub
 from realtime.stream import Stream, jittered
 
@@ -253,17 +254,22 @@ class DetachedStreamResponse(Response):
         raise StopIteration("the event stream took the connection over")
 
 
-def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeout: float) -> dict:
+def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeout: float,
+         tab: str | None = None, view: int | None = None) -> dict:
     """GET /events/poll: events after `after` at once if any, else wait up to `timeout`
     seconds for the next ones. Returns {"events": [...], "cursor": last id, "ephemeral":
-    [typing and presence, best effort]} or raises CursorTooOld."""
-    stream = _open(app, hub, user_id, credential)
+    [typing and presence, best effort]} or raises CursorTooOld. `tab` and `view`: the page's
+    id and the conversation it views (realtime/hub.py, "Reading by viewing"): the messages of
+    that conversation this poll answers with are read."""
+    stream = _open(app, hub, user_id, credential, tab)
+    stream.view = view
     try:
         with _app_context(app):
             valid, events, _more = store.checked_replay(user_id, after, app.config["EVENT_REPLAY_LIMIT"])
         if not valid:
             raise CursorTooOld()
         if events:
+            _read_replayed(hub, stream, events)
             return {"events": events, "cursor": events[-1]["id"], "ephemeral": []}
         deadline = time.monotonic() + timeout
         collected: list[dict] = []
@@ -278,6 +284,17 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
                 "ephemeral": ephemeral}
     finally:
         hub.close(stream)
+
+
+def _read_replayed(hub: Hub, stream: Stream, events: list[dict]) -> None:
+    """Note as read the newest message of the conversation `stream` views among the replayed
+    `events` (live ones the hub notes as it hands them over)."""
+    if stream.view is None:
+        return
+    for event in reversed(events):
+        if event["type"] == MESSAGE_CREATED and event["data"]["message"]["conversation_id"] == stream.view:
+            hub.note_read(stream.view, stream.user_id, event["data"]["message"]["id"])
+            return
 
 
 def _take(item, after: int, collected: list[dict], ephemeral: list[dict]) -> None:

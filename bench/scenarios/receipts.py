@@ -1,12 +1,14 @@
 """Read receipts in a group of 500, everyone online with the group open: server CPU per message
 sent when the members only receive, against when every member also reads every message, in
-the two ways the chat page reads:
+the two ways a chat page can read:
 
-- viewing (a live stream): each page says once that it views the group (one POST .../read with
-  its stream's tab and viewing: true, made before the measured window, as a page does when it
-  opens), then the server reads each message as the page's stream delivers it and records the
-  moves every FLASK_READ_FLUSH seconds (realtime/hub.py, "Reading by viewing");
-- posting (long-polling, no live stream): one POST .../read per member per message.
+- viewing (streams here; long-polling pages read alike): each page says once that it views the
+  group (one POST .../read with its stream's tab and viewing: true, made before the measured
+  window, as a page does when it opens), then the server reads each message as the page's
+  stream delivers it and records the moves every FLASK_READ_FLUSH seconds (realtime/hub.py,
+  "Reading by viewing");
+- posting: one POST .../read per member per message, as every page read before reading by
+  viewing (and as a page still does when its view could not be set).
 
 Target (issue 13): reading costs at most 2x only receiving, and adds at most 2x the messages'
 own frames."""

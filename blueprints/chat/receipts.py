@@ -43,6 +43,9 @@ def mark_read(user: User, conversation_id: int, message_id: int, tab: str | None
     position = min(message_id, newest)
     previous = stay.last_read_message_id
     moved = position > previous
+    if moved:  # (a position read without the lock can only be behind: not moving stays right)
+        previous = locked_positions([stay.id])[stay.id]
+        moved = position > previous
     if moved:
         stay.last_read_message_id = position
     state = {"conversation_id": conversation_id, "last_read_message_id": stay.last_read_message_id,
@@ -60,6 +63,23 @@ def mark_read(user: User, conversation_id: int, message_id: int, tab: str | None
 
 
 _STAYS = Membership.__table__
+
+
+def locked_positions(stay_ids: list[int]) -> dict[int, int]:
+    """{stay id: read position} of `stay_ids`, those rows locked for the rest of the
+    transaction, so that two movers of one position (a page's POST .../read, the flush of a
+    viewing page's reads, on any worker) take turns and each computes its move, and the
+    receipts it announces, from where the other left it. PostgreSQL: SELECT ... FOR UPDATE
+    in id order; SQLite: a write that changes nothing first, which takes the database's write
+    lock (its only lock; pysqlite runs a SELECT outside any transaction)."""
+    ids = sorted(stay_ids)
+    query = select(Membership.id, Membership.last_read_message_id).where(Membership.id.in_(ids)).order_by(Membership.id)
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(_STAYS).where(_STAYS.c.id.in_(ids))
+                           .values(last_read_message_id=_STAYS.c.last_read_message_id))
+    else:
+        query = query.with_for_update()
+    return dict(db.session.execute(query).all())
 # Never back: a page's own POST .../read may have moved it further meanwhile.
 _MOVE = Prepared(lambda: update(_STAYS).where(_STAYS.c.id == bindparam("stay_id"),
                                               _STAYS.c.last_read_message_id < bindparam("position"))
@@ -89,10 +109,13 @@ def _record_viewed_in(conversation_id: int, readers: dict[int, int]) -> None:
         .join(User, User.id == Membership.user_id)
         .where(Membership.conversation_id == conversation_id, Membership.left_at.is_(None),
                Membership.user_id.in_(sorted(readers)))).all()
-    # In stay id order, as every flush takes them: two workers' flushes never wait on each other
-    # in a cycle (a person's pages on two workers move the same row).
-    moved = sorted((stay_id, user_id, previous, readers[user_id], joined or 0, shares)
-                   for stay_id, user_id, previous, joined, shares in stays if previous < readers[user_id])
+    ahead = [stay_id for stay_id, user_id, previous, _joined, _shares in stays if previous < readers[user_id]]
+    if not ahead:
+        return
+    positions = locked_positions(ahead)  # in id order: two flushes never wait on each other in a cycle
+    moved = sorted((stay_id, user_id, positions[stay_id], readers[user_id], joined or 0, shares)
+                   for stay_id, user_id, _previous, joined, shares in stays
+                   if stay_id in positions and positions[stay_id] < readers[user_id])
     if not moved:
         return
     _MOVE.run_many(db.session.connection(), [{"stay_id": stay_id, "position": position}

@@ -6,6 +6,7 @@ from flask_login import current_user
 from blueprints.auth.sessions import request_credential
 from blueprints.events import bp
 from extensions import db
+from core.routing import ID_MAX
 from realtime import hub
 from realtime.stream import TAB_RE
 from realtime.streaming import (CursorTooOld, DetachedStreamResponse, detachable, event_stream, poll,
@@ -68,11 +69,17 @@ def stream():
 
 @bp.route("/events/poll")
 def long_poll():
-    """Long-polling: events after `after` at once, or wait up to `timeout` seconds."""
+    """Long-polling: events after `after` at once, or wait up to `timeout` seconds. A page
+    that views a conversation names itself (`tab`) and it (`view`, a conversation id): the
+    messages of it that a poll answers with are read."""
     user_id = _person()
     after = _cursor(request.args.get("after"), "after")
     if after is None:
         abort(400, _("Give the cursor as after=<event id>."))
+    tab = tab_of(request.args.get("tab"))
+    view = _cursor(request.args.get("view"), "view")
+    if view is not None and (tab is None or view > ID_MAX):
+        abort(400, _("view must be a conversation id, given with tab."))
     config = current_app.config
     raw_timeout = request.args.get("timeout")
     timeout = config["POLL_TIMEOUT"]
@@ -87,7 +94,7 @@ def long_poll():
     credential = request_credential()
     db.session.remove()  # wait without holding a database connection
     try:
-        result = poll(app, hub(), user_id, credential, after, timeout)
+        result = poll(app, hub(), user_id, credential, after, timeout, tab, view)
     except CursorTooOld:
         return jsonify({"reset": True, "events": [], "cursor": after}), 409
     response = jsonify(result)

@@ -92,6 +92,7 @@ const stream = new EventStream({
   pollTimeout: state.stream.pollTimeout,
   forcePoll: state.stream.forcePoll || new URLSearchParams(window.location.search).has('poll'),
   tab,
+  viewing: () => reading.viewed(),
   onStatus(mode) {
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
     reading.streamIs(mode);

@@ -5,7 +5,8 @@
 // again after a growing, jittered wait (and never before a Retry-After), showing 'offline'.
 //
 //   const stream = new EventStream({ cursor, heartbeat, pollTimeout, forcePoll, tab,
-//                                    onEvent(event), onEphemeral(type, data), onReset(), onStatus(mode) });
+//                                    onEvent(event), onEphemeral(type, data), onReset(), onStatus(mode),
+//                                    viewing() /* the conversation id the page views, or null */ });
 //   stream.start();
 
 const HELLO_WAIT_MS = 4000; // no `hello` this soon after connecting: the stream is buffered
@@ -128,7 +129,11 @@ export class EventStream {
       const asked = Date.now();
       let response;
       try {
-        response = await fetch(`/events/poll?after=${this.cursor}&timeout=${timeout}`,
+        // The page's tab and the conversation it views, if any (chat/reading.js): what this
+        // poll brings of that conversation is read.
+        const view = this.handlers.viewing ? this.handlers.viewing() : null;
+        const viewing = this.tab && view ? `&tab=${encodeURIComponent(this.tab)}&view=${view}` : '';
+        response = await fetch(`/events/poll?after=${this.cursor}&timeout=${timeout}${viewing}`,
           { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
       } catch (err) {
         await this.failed(null); // offline or cut off: retry with the same cursor

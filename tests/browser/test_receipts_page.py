@@ -2,6 +2,7 @@
 "Read" appears live under alice's message when bob opens the direct conversation; in a group
 "Read by 1 of 2" appears live, also for a message that bob's page, viewing the group, read with
 no request of its own, and clicking it lists who has read it and who has not."""
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot, send
@@ -33,7 +34,8 @@ def test_direct_message_shows_read_live_when_the_friend_opens_it(chat_server, ch
     expect(alice_page.locator("#messages .message.mine").last.locator("[data-receipt]")).to_have_text("Read")
 
 
-def test_group_message_shows_read_by_one_of_two_and_the_reader_list(chat_server, chat_page):
+@pytest.mark.parametrize("bobs_mode", ["", "?poll"])  # bob's page on a live stream, or long-polling
+def test_group_message_shows_read_by_one_of_two_and_the_reader_list(chat_server, chat_page, bobs_mode):
     alice, bob, carol = (chat_server.person(name) for name in ("alice", "bob", "carol"))
     make_friends(chat_server.app, alice.id, bob.id)
     make_friends(chat_server.app, alice.id, carol.id)
@@ -49,7 +51,7 @@ def test_group_message_shows_read_by_one_of_two_and_the_reader_list(chat_server,
 
     with bob_page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/read")
                                  and '"viewing":true' in (request.post_data or "")):
-        bob_page.goto(f"/chat/{group}")  # at the bottom, visible, its stream live: it views the group
+        bob_page.goto(f"/chat/{group}{bobs_mode}")  # at the bottom, visible, hearing the server: it views the group
     expect(bob_page.locator("#messages .message").last).to_contain_text("Who brings the map?")
     expect(receipt.locator("button")).to_have_text("Read by 1 of 2")
 
@@ -67,4 +69,4 @@ def test_group_message_shows_read_by_one_of_two_and_the_reader_list(chat_server,
     expect(receipt.locator("[data-readers-list=read]")).to_contain_text(bob.username.capitalize())
     expect(receipt.locator("[data-readers-list=unread]")).to_contain_text(carol.username.capitalize())
     expect(receipt.locator("[data-readers-list=read]")).not_to_contain_text(carol.username.capitalize())
-    screenshot(alice_page, "receipts-group")
+    screenshot(alice_page, "receipts-group" + ("-polling" if bobs_mode else ""))
