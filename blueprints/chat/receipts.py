@@ -12,7 +12,7 @@ is counted nowhere (neither read nor unread) and sees nobody's (`sharing_off` an
 from collections import defaultdict
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, false, func, select, update
 
 from blueprints.chat.services import can_see, readable_conversation, unread_count, visible_in
 from core.errors import Forbidden, NotFound
@@ -21,7 +21,6 @@ from core.sorting import name_sort_key
 from extensions import db
 from models import Membership, Message, User
 from realtime import events
-from core.prepared import Prepared
 from realtime.eventlog import send_control_on_commit, send_event_on_commit
 
 RECEIPTS_MAX = 100  # message ids one receipts query may ask about (a page of history)
@@ -65,25 +64,34 @@ def mark_read(user: User, conversation_id: int, message_id: int, tab: str | None
 _STAYS = Membership.__table__
 
 
+_TAKE_WRITE_LOCK = update(_STAYS).where(false()).values(last_read_message_id=_STAYS.c.last_read_message_id)
+
+
 def locked_positions(stay_ids: list[int]) -> dict[int, int]:
-    """{stay id: read position} of `stay_ids`, those rows locked for the rest of the
-    transaction, so that two movers of one position (a page's POST .../read, the flush of a
-    viewing page's reads, on any worker) take turns and each computes its move, and the
-    receipts it announces, from where the other left it. PostgreSQL: SELECT ... FOR UPDATE
-    in id order; SQLite: a write that changes nothing first, which takes the database's write
-    lock (its only lock; pysqlite runs a SELECT outside any transaction)."""
-    ids = sorted(stay_ids)
-    query = select(Membership.id, Membership.last_read_message_id).where(Membership.id.in_(ids)).order_by(Membership.id)
+    """{stay id: read position} of `stay_ids`, read under `locked` (see there)."""
+    return dict(db.session.execute(locked(
+        select(Membership.id, Membership.last_read_message_id).where(Membership.id.in_(sorted(stay_ids)))
+        .order_by(Membership.id))).all())
+
+
+def locked(query):
+    """`query` (a SELECT of membership rows, in id order) made to lock the rows it reads for
+    the rest of the transaction, so that two movers of one read position (a page's POST
+    .../read, the flush of a viewing page's reads, on any worker) take turns and each computes
+    its move, and the receipts it announces, from where the other left it. PostgreSQL: FOR
+    UPDATE of those rows. SQLite: an UPDATE that matches no row is run first, which still takes
+    the database's write lock (its only lock; pysqlite runs a SELECT outside any transaction)."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(_STAYS).where(_STAYS.c.id.in_(ids))
-                           .values(last_read_message_id=_STAYS.c.last_read_message_id))
-    else:
-        query = query.with_for_update()
-    return dict(db.session.execute(query).all())
-# Never back: a page's own POST .../read may have moved it further meanwhile.
-_MOVE = Prepared(lambda: update(_STAYS).where(_STAYS.c.id == bindparam("stay_id"),
-                                              _STAYS.c.last_read_message_id < bindparam("position"))
-                 .values(last_read_message_id=bindparam("position")))
+        db.session.execute(_TAKE_WRITE_LOCK)
+        return query
+    return query.with_for_update(of=Membership)
+
+
+# The stays moved to one position, in one statement (a flush's readers mostly share theirs:
+# the conversation's newest message). Never back: the stays are locked; this only restates it.
+_MOVE = (update(_STAYS).where(_STAYS.c.id.in_(bindparam("stay_ids", expanding=True)),
+                              _STAYS.c.last_read_message_id < bindparam("position"))
+         .values(last_read_message_id=bindparam("position")))
 
 
 def record_viewed(moves: dict[tuple[int, int], int]) -> None:
@@ -103,23 +111,23 @@ def record_viewed(moves: dict[tuple[int, int], int]) -> None:
 
 
 def _record_viewed_in(conversation_id: int, readers: dict[int, int]) -> None:
-    stays = db.session.execute(
+    # Locked in id order: two flushes (or a flush and a POST) never wait on each other in a cycle.
+    stays = db.session.execute(locked(
         select(Membership.id, Membership.user_id, Membership.last_read_message_id, Membership.joined_event_id,
                User.share_read_receipts)
         .join(User, User.id == Membership.user_id)
         .where(Membership.conversation_id == conversation_id, Membership.left_at.is_(None),
-               Membership.user_id.in_(sorted(readers)))).all()
-    ahead = [stay_id for stay_id, user_id, previous, _joined, _shares in stays if previous < readers[user_id]]
-    if not ahead:
-        return
-    positions = locked_positions(ahead)  # in id order: two flushes never wait on each other in a cycle
-    moved = sorted((stay_id, user_id, positions[stay_id], readers[user_id], joined or 0, shares)
-                   for stay_id, user_id, _previous, joined, shares in stays
-                   if stay_id in positions and positions[stay_id] < readers[user_id])
+               Membership.user_id.in_(sorted(readers)))
+        .order_by(Membership.id))).all()
+    moved = [(stay_id, user_id, previous, readers[user_id], joined or 0, shares)
+             for stay_id, user_id, previous, joined, shares in stays if previous < readers[user_id]]
     if not moved:
         return
-    _MOVE.run_many(db.session.connection(), [{"stay_id": stay_id, "position": position}
-                                             for stay_id, _user, _previous, position, _joined, _shares in moved])
+    by_position: defaultdict[int, list[int]] = defaultdict(list)
+    for stay_id, _user, _previous, position, _joined, _shares in moved:
+        by_position[position].append(stay_id)
+    for position, stay_ids in sorted(by_position.items()):
+        db.session.execute(_MOVE, {"stay_ids": stay_ids, "position": position})
     sharing = [move for move in moved if move[5]]
     if not sharing:
         return
