@@ -155,6 +155,24 @@ def index_params(messages: Iterable[tuple[int, int, Sequence[str]]]) -> dict:
     return {"index_event_ids": event_ids, "index_terms": terms}
 
 
+def stored_messages(connection: Connection, batch: int = 1000):
+    """Every message that can be found (not recalled), in id order, as lists of at most
+    `batch` (message id, conversation id, (body, attachment name)) tuples, as `rows_for`
+    takes them: what the migrations that fill the index read."""
+    last = 0
+    while True:
+        rows = connection.execute(text(
+            "SELECT m.id, m.conversation_id, m.body, a.name FROM message AS m "
+            "LEFT OUTER JOIN attachment AS a ON a.message_id = m.id "
+            "WHERE m.id > :last AND m.recalled_at IS NULL ORDER BY m.id LIMIT :batch"),
+            {"last": last, "batch": batch}).all()
+        if not rows:
+            return
+        yield [(message_id, conversation_id, (body or "", name or ""))
+               for message_id, conversation_id, body, name in rows]
+        last = rows[-1][0]
+
+
 def remove(connection: Connection, message_id: int) -> None:
     """Take a message out of the index (it was recalled)."""
     column = "rowid" if connection.dialect.name == "sqlite" else "message_id"

@@ -6,7 +6,6 @@ Create Date: 2026-12-07 15:10:00
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 # The index is built with the same terms the app searches with (search/index.py): app code, on
 # purpose. Should the terms ever change, a later migration rebuilds the index.
@@ -25,18 +24,8 @@ BATCH = 1000  # messages read and indexed per statement
 def upgrade():
     connection = op.get_bind()
     search_index.create_index(connection)
-    last = 0
-    while True:
-        rows = connection.execute(sa.text(
-            "SELECT m.id, m.conversation_id, m.body, a.name FROM message AS m "
-            "LEFT OUTER JOIN attachment AS a ON a.message_id = m.id "
-            "WHERE m.id > :last AND m.recalled_at IS NULL ORDER BY m.id LIMIT :batch"),
-            {"last": last, "batch": BATCH}).all()
-        if not rows:
-            break
-        search_index.write(connection, search_index.rows_for(
-            (message_id, conversation_id, (body or "", name or "")) for message_id, conversation_id, body, name in rows))
-        last = rows[-1][0]
+    for messages in search_index.stored_messages(connection, BATCH):
+        search_index.write(connection, search_index.rows_for(messages))
 
 
 def downgrade():

@@ -40,22 +40,10 @@ def upgrade():
     if connection.dialect.name == "postgresql":
         op.execute(sa.text(f"ALTER INDEX ix_{search_index.TABLE}_terms SET ({search_index.GIN_OPTIONS})"))
     changed = _changed_characters()
-    column = "rowid" if connection.dialect.name == "sqlite" else "message_id"
-    last = 0
-    while True:
-        rows = connection.execute(sa.text(
-            "SELECT m.id, m.conversation_id, m.body, a.name FROM message AS m "
-            "LEFT OUTER JOIN attachment AS a ON a.message_id = m.id "
-            "WHERE m.id > :last AND m.recalled_at IS NULL ORDER BY m.id LIMIT :batch"),
-            {"last": last, "batch": BATCH}).all()
-        if not rows:
-            break
-        last = rows[-1][0]
-        again = [(message_id, conversation_id, (body or "", name or ""))
-                 for message_id, conversation_id, body, name in rows
-                 if not changed.isdisjoint(body or "") or not changed.isdisjoint(name or "")]
+    for messages in search_index.stored_messages(connection, BATCH):
+        again = [message for message in messages if any(not changed.isdisjoint(text) for text in message[2])]
         for message_id, _conversation_id, _texts in again:
-            connection.execute(sa.text(f"DELETE FROM {search_index.TABLE} WHERE {column} = :id"), {"id": message_id})
+            search_index.remove(connection, message_id)
         search_index.write(connection, search_index.rows_for(again))
 
 

@@ -1,6 +1,7 @@
 """Reading by viewing on the real server (realtime/hub.py): a page that says its stream views a
 conversation has each message of it read as the stream delivers it, with no request of its
 own; the senders hear it in one receipts.updated each, the readers' streams hear nothing."""
+import contextlib
 import threading
 
 import pytest
@@ -58,7 +59,10 @@ def test_a_viewing_page_reads_each_message_as_it_arrives(server, trio_group):
     assert "receipts.updated" not in types(bobs_frames)
 
 
-def test_a_page_that_stops_viewing_reads_no_more(server, trio_group):
+@contextlib.contextmanager
+def both_viewing(server, trio_group):
+    """Alice sends "first"; bob's and carol's pages, each on a stream named by its tab, view
+    the group; alice's stream is open. Yields (first message id, alice's stream, bob's)."""
     alice, bob, carol, group_id = trio_group
     first = send(server, alice, group_id, "first")
     with server.stream(bob, params={"tab": "bob-page"}) as bobs, \
@@ -66,8 +70,14 @@ def test_a_page_that_stops_viewing_reads_no_more(server, trio_group):
         for stream in (bobs, carols, alices):
             stream.hello()
         read(server, bob, group_id, first, tab="bob-page", viewing=True)
-        read(server, bob, group_id, first, tab="bob-page", viewing=False)  # scrolled up
         read(server, carol, group_id, first, tab="carol-page", viewing=True)
+        yield first, alices, bobs
+
+
+def test_a_page_that_stops_viewing_reads_no_more(server, trio_group):
+    alice, bob, carol, group_id = trio_group
+    with both_viewing(server, trio_group) as (first, alices, _bobs):
+        read(server, bob, group_id, first, tab="bob-page", viewing=False)  # scrolled up
         second = send(server, alice, group_id, "second")
         reads = receipts_of(alices)
     assert reads == [{"user_id": carol.id, "previous_read_message_id": first, "last_read_message_id": second}]
@@ -146,13 +156,7 @@ def test_a_view_that_is_not_one_is_refused(server, trio_group, params):
 
 def test_a_member_removed_and_added_again_must_view_again(server, trio_group):
     alice, bob, carol, group_id = trio_group
-    first = send(server, alice, group_id, "first")
-    with server.stream(bob, params={"tab": "bob-page"}) as bobs, \
-            server.stream(carol, params={"tab": "carol-page"}) as carols, server.stream(alice) as alices:
-        for stream in (bobs, carols, alices):
-            stream.hello()
-        read(server, bob, group_id, first, tab="bob-page", viewing=True)
-        read(server, carol, group_id, first, tab="carol-page", viewing=True)
+    with both_viewing(server, trio_group) as (first, alices, bobs):
         removed = server.call(alice, "DELETE", f"{API}/groups/{group_id}/members/{bob.id}")
         assert removed.status_code in (200, 204), removed.text
         added = server.call(alice, "POST", f"{API}/groups/{group_id}/members", json={"user_ids": [bob.id]})
