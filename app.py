@@ -85,8 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
     storage.init_app(app)
     realtime.init_app(app)
     credential_cache.init_app(app)
-    # Reading by viewing (realtime/hub.py): the hub gathers read moves, a service records them.
-    app.extensions[realtime.EXTENSION_KEY].read_recorder = record_viewed
+    # Reading by viewing (realtime/viewing.py): the hub gathers read moves, a service records them.
+    app.extensions[realtime.EXTENSION_KEY].viewing.recorder = record_viewed
     hooks.init_app(app)  # the request and commit pipelines, in order: read core/hooks.py
 
     app.register_blueprint(main_bp)

@@ -41,7 +41,7 @@ def post_worker_init(worker) -> None:
 
 def worker_exit(server, worker) -> None:
     """Before a worker process ends (a deploy, a restart, a stop), write the read positions its
-    viewing pages moved since the last flush (realtime/hub.py), and give the mail it queued
+    viewing pages moved since the last flush (realtime/viewing.py), and give the mail it queued
     (core/outbox.py) `_EXIT_MAIL_FLUSH` seconds to leave; best effort: what is left is logged."""
     # Imported here, not at the top: this file is read by the master, before gevent patches
     # the worker's threading, and the app has imported the module by now anyway.
@@ -50,7 +50,7 @@ def worker_exit(server, worker) -> None:
 
     app = getattr(worker, "wsgi", None)
     if app is not None and EXTENSION_KEY in getattr(app, "extensions", {}):
-        app.extensions[EXTENSION_KEY].flush_reads()
+        app.extensions[EXTENSION_KEY].viewing.flush()
     queued = outbox.pending()
     if not queued:
         return

@@ -238,7 +238,7 @@ def view(user_id: int, tab: str, conversation_id: int | None, message_id: int) -
     """A control message: the stream of `user_id`'s page `tab` (the id the page opened its
     stream with) now views `conversation_id` (visible, at its newest message, read up to
     `message_id`), or nothing (None). While it does, each message of that conversation
-    delivered to it moves the person's read position (realtime/hub.py, "Reading by viewing")."""
+    delivered to it moves the person's read position (realtime/viewing.py)."""
     return {"kind": VIEW, "user_id": user_id, "tab": tab, "conversation_id": conversation_id,
             "message_id": message_id}
 

@@ -9,18 +9,8 @@ broker reconnect the hub reads everything since its last id from the database
 view's answer (realtime/memberships.py); typing and presence are the relay's
 (realtime/presence.py).
 
-Reading by viewing. A page that shows a conversation's newest messages in a visible tab says
-so once (POST .../read with its stream's `tab`, which the service turns into a `view` control
-message for every worker); the worker holding that page's stream marks it as viewing the
-conversation. From then on each message of that conversation that fan-out hands the stream
-moves its person's read position, with no request from the page: the moves gather in memory
-and `read_recorder` (blueprints/chat/receipts.record_viewed) writes them every READ_FLUSH
-seconds in one transaction. A group of 500 all reading then costs a few statements a second
-instead of 500 requests a message (bench/RESULTS.md, "Read receipts"). A message delivered
-between the page's request and the control message's arrival is read when the view is set
-(`_newest`). A stream's view ends with the stream, or when the page says it no longer views.
-A long-polling page names its tab and the conversation it views on each poll instead
-(realtime/streaming.poll): what that poll carries of the conversation, replayed or live, is read.
+Reading by viewing (realtime/viewing.py): fan-out notes the messages it hands to streams
+that view their conversation.
 """
 import json
 import logging
@@ -37,11 +27,11 @@ from realtime.events import (DISABLE, EVENTS, MEMBERSHIP_TYPES, MESSAGE_CREATED,
 from realtime.memberships import Memberships
 from realtime.presence import PRESENCE_KINDS, PresenceRelay
 from realtime.stream import PING_ITEM, Stream, event_item
+from realtime.viewing import Viewing
 
 log = logging.getLogger("parley.realtime")
 
 GAP_WAIT = 0.2  # seconds before a missing id is read from the database
-NEWEST_KEPT = 100_000  # conversations whose newest delivered message the hub remembers, at most
 HEARTBEAT_TICK = 0.1  # seconds between the heartbeat loop's turns (each pings one slot of streams)
 
 
@@ -69,13 +59,7 @@ class Hub:
         # Called with every broker message handled, after the hub's own handling (the
         # credential cache forgets revoked credentials by them: blueprints/auth/cache.py).
         self.listeners: list = []
-        # Reading by viewing (the module docstring): read positions to move, {(conversation id,
-        # user id): message id}, written by `read_recorder(moves)` (in an app context) every
-        # `read_flush` seconds; and the newest message delivered in each conversation.
-        self.reads: dict[tuple[int, int], int] = {}
-        self.read_recorder = None
-        self.read_flush = app.config["READ_FLUSH"]
-        self._newest: dict[int, int] = {}
+        self.viewing = Viewing(app, self.streams, app.config["READ_FLUSH"])
 
     @property
     def listening(self) -> bool:
@@ -94,7 +78,7 @@ class Hub:
         gevent.spawn(self.broker.listen, self.on_message, self._subscribed)
         gevent.spawn(self._heartbeat_loop)
         gevent.spawn(self.presence.run)
-        gevent.spawn(self._read_loop)
+        gevent.spawn(self.viewing.run)
 
     # -- streams ------------------------------------------------------------------------------
     def register(self, user_id: int, credential: str, tab: str | None = None) -> Stream:
@@ -173,7 +157,7 @@ class Hub:
         elif kind == TYPING:
             self.presence.typing(message)
         elif kind == VIEW:
-            self.viewed(message)
+            self.viewing.viewed(message)
         elif kind in PRESENCE_KINDS:
             self.presence.heard(message)
         for listener in self.listeners:
@@ -236,13 +220,11 @@ class Hub:
         message_id = None
         if event["type"] == MESSAGE_CREATED:
             message_id = event["data"]["message"]["id"]
-            if len(self._newest) >= NEWEST_KEPT:
-                self._newest.clear()
-            self._newest[conversation_id] = message_id
+            self.viewing.delivered(conversation_id, message_id)
         if audience:
             # One item for every stream: see Stream.put.
             item = event_item(client_view(event_id, event["type"], event["data"], event["created_at"]))
-            reads = self.reads
+            reads = self.viewing.reads  # reading by viewing: the messages handed to viewing streams
             for user_id in audience:
                 for stream in streams.get(user_id, ()):
                     stream.put(item)
@@ -250,56 +232,7 @@ class Hub:
                         reads[(conversation_id, user_id)] = message_id  # ids only grow
         if changes_stays:
             self.memberships.apply_ends(event)
-            self._end_views(conversation_id, stays_ended(event))
-
-    # -- reading by viewing (the module docstring) ------------------------------------------------
-    def viewed(self, message: dict) -> None:
-        """Apply a `view` control message (realtime.events.view) to this worker's streams of
-        that person opened by that page; when the view starts behind a message already
-        delivered here in that conversation, that message is read too."""
-        conversation_id, user_id = message["conversation_id"], message["user_id"]
-        for stream in self.streams.get(user_id, ()):
-            if stream.tab != message["tab"] or stream.closed:
-                continue
-            stream.view = conversation_id
-            newest = self._newest.get(conversation_id, 0) if conversation_id is not None else 0
-            if newest > message["message_id"]:
-                self.note_read(conversation_id, user_id, newest)
-
-    def _end_views(self, conversation_id: int, user_ids: list[int] | None) -> None:
-        """Those of `user_ids` (None: everyone) who left `conversation_id` no longer view it:
-        should they be added again while their page is open, it must say so again."""
-        people = self.streams.values() if user_ids is None else (self.streams.get(u, ()) for u in user_ids)
-        for streams in people:
-            for stream in streams:
-                if stream.view == conversation_id:
-                    stream.view = None
-
-    def note_read(self, conversation_id: int, user_id: int, message_id: int) -> None:
-        """Note that `user_id` has read `conversation_id` up to `message_id` (written at the
-        next flush; never back)."""
-        key = (conversation_id, user_id)
-        if message_id > self.reads.get(key, 0):
-            self.reads[key] = message_id
-
-    def flush_reads(self) -> None:
-        """Hand the gathered read moves to `read_recorder` in one call (in an app context);
-        on failure they are kept for the next flush."""
-        if not self.reads or self.read_recorder is None:
-            return
-        moves, self.reads = self.reads, {}
-        try:
-            with self.app.app_context():
-                self.read_recorder(moves)
-        except Exception:  # the database may be down for a moment: try again next time
-            log.exception("could not record read positions; keeping them for the next flush")
-            for key, message_id in moves.items():
-                self.reads[key] = max(message_id, self.reads.get(key, 0))
-
-    def _read_loop(self) -> None:
-        while True:
-            gevent.sleep(self.read_flush)
-            self.flush_reads()
+            self.viewing.end_views(conversation_id, stays_ended(event))
 
     def _heartbeat_loop(self) -> None:
         # One loop per worker hands the same pre-encoded item to one slot of streams a tick,

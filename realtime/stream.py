@@ -18,7 +18,7 @@ from realtime import frames
 if TYPE_CHECKING:
     from realtime.writer import SocketWriter
 
-TAB_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a page's id for its stream (realtime/hub.py)
+TAB_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a page's id for its stream (realtime/viewing.py)
 QUEUE_LIMIT = 5000  # frames a stream may fall behind before it is closed (the client resumes)
 PING_ITEM = (None, frames.PING, None)
 
@@ -44,7 +44,7 @@ class Stream:
     the greenlet waiting for them, if any.
 
     `credential` names the login session or access token behind it, so revoking that closes it.
-    `tab` and `view`: see realtime/hub.py, "Reading by viewing".
+    `tab` and `view`: see realtime/viewing.py.
     A list and a waiter rather than a gevent Queue (three deques and a timer per wait): a
     stream costs a few hundred bytes, pushing to a stream whose reader is busy is an append,
     and a reader takes everything queued at once (one write for a burst). The list and the

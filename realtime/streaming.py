@@ -19,9 +19,9 @@ from flask import Flask, Response, current_app, has_app_context
 from gevent import get_hub
 
 from realtime import frames, store
-from realtime.events import MESSAGE_CREATED
 from realtime.hub import Hub
 from realtime.stream import Stream, jittered
+from realtime.viewing import read_replayed
 
 
 log = logging.getLogger("parley.realtime")
@@ -151,7 +151,7 @@ def event_stream(app: Flask, hub: Hub, user_id: int, credential: str, cursor: in
     """The response of GET /events under a server that keeps the request's greenlet for the
     stream's life: a generator of SSE bytes. `cursor` None starts at now. `sock`, the
     request's socket, lets the stream end as soon as its client is gone. `tab`: the page's
-    id for its stream (realtime/hub.py, "Reading by viewing")."""
+    id for its stream (realtime/viewing.py)."""
     config = app.config
     stream, cursor, fresh = _begin(app, hub, user_id, credential, cursor, tab)
     watcher = _watch_client(sock, stream, config["EVENT_HEARTBEAT"])
@@ -259,7 +259,7 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
     """GET /events/poll: events after `after` at once if any, else wait up to `timeout`
     seconds for the next ones. Returns {"events": [...], "cursor": last id, "ephemeral":
     [typing and presence, best effort]} or raises CursorTooOld. `tab` and `view`: the page's
-    id and the conversation it views (realtime/hub.py, "Reading by viewing"): the messages of
+    id and the conversation it views (realtime/viewing.py): the messages of
     that conversation this poll answers with are read."""
     stream = _open(app, hub, user_id, credential, tab)
     stream.view = view
@@ -269,7 +269,7 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
         if not valid:
             raise CursorTooOld()
         if events:
-            _read_replayed(hub, stream, events)
+            read_replayed(hub.viewing, stream, events)
             return {"events": events, "cursor": events[-1]["id"], "ephemeral": []}
         deadline = time.monotonic() + timeout
         collected: list[dict] = []
@@ -284,17 +284,6 @@ def poll(app: Flask, hub: Hub, user_id: int, credential: str, after: int, timeou
                 "ephemeral": ephemeral}
     finally:
         hub.close(stream)
-
-
-def _read_replayed(hub: Hub, stream: Stream, events: list[dict]) -> None:
-    """Note as read the newest message of the conversation `stream` views among the replayed
-    `events` (live ones the hub notes as it hands them over)."""
-    if stream.view is None:
-        return
-    for event in reversed(events):
-        if event["type"] == MESSAGE_CREATED and event["data"]["message"]["conversation_id"] == stream.view:
-            hub.note_read(stream.view, stream.user_id, event["data"]["message"]["id"])
-            return
 
 
 def _take(item, after: int, collected: list[dict], ephemeral: list[dict]) -> None:

@@ -303,7 +303,7 @@ def test_many_readers_make_one_event_each(app, alice_and_friends, group, as_, re
                in zip(rows, (bob, carol, dave)))
 
 
-# -- reading by viewing (realtime/hub.py): the moves the hub gathers, recorded at once ---------------
+# -- reading by viewing (realtime/viewing.py): the moves the hub gathers, recorded at once ---------------
 def positions(app, conversation_id) -> dict[int, int]:
     with app.app_context():
         return dict(db.session.execute(select(Membership.user_id, Membership.last_read_message_id)

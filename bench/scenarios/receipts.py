@@ -5,8 +5,7 @@ the two ways a chat page can read:
 - viewing (streams here; long-polling pages read alike): each page says once that it views the
   group (one POST .../read with its stream's tab and viewing: true, made before the measured
   window, as a page does when it opens), then the server reads each message as the page's
-  stream delivers it and records the moves every FLASK_READ_FLUSH seconds (realtime/hub.py,
-  "Reading by viewing");
+  stream delivers it and records the moves every FLASK_READ_FLUSH seconds (realtime/viewing.py);
 - posting: one POST .../read per member per message, as every page read before reading by
   viewing (and as a page still does when its view could not be set).
 

@@ -96,7 +96,7 @@ _MOVE = (update(_STAYS).where(_STAYS.c.id.in_(bindparam("stay_ids", expanding=Tr
 
 def record_viewed(moves: dict[tuple[int, int], int]) -> None:
     """Move read positions forward as the hub delivered messages to pages viewing their
-    conversation (realtime/hub.py, "Reading by viewing"): `moves` is {(conversation id, user
+    conversation (realtime/viewing.py): `moves` is {(conversation id, user
     id): message id}. In one transaction: positions move only forward and only for current
     members; then, per conversation, one receipts.updated event for each sender whose
     messages the moves passed (both sharing read receipts, the sender a current member),

@@ -71,7 +71,7 @@ if (filter) filterList(filter, conversations.list);
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) { reading.away(); return; }
   // What this person read meanwhile on another page that viewed a conversation reached no
-  // event here (realtime/hub.py, "Reading by viewing"): take the unread counts afresh.
+  // event here (realtime/viewing.py): take the unread counts afresh.
   conversations.refresh().catch(() => {}); // offline: the next event or visit brings them
   if (messages.atBottom()) reading.soon();
 });

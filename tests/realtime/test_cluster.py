@@ -257,7 +257,7 @@ def test_unread_counts_follow_a_person_across_servers(shared, live):
 
 
 def test_a_page_viewing_on_one_server_is_told_so_by_a_request_to_another(shared):
-    """The view (realtime/hub.py, "Reading by viewing") reaches the worker holding the page's
+    """The view (realtime/viewing.py) reaches the worker holding the page's
     stream through the broker, before the next message does."""
     cluster, (a, b) = shared
     alice, bob = cluster.people(2)

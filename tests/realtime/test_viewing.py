@@ -1,4 +1,4 @@
-"""Reading by viewing on the real server (realtime/hub.py): a page that says its stream views a
+"""Reading by viewing on the real server (realtime/viewing.py): a page that says its stream views a
 conversation has each message of it read as the stream delivers it, with no request of its
 own; the senders hear it in one receipts.updated each, the readers' streams hear nothing."""
 import contextlib

@@ -4,7 +4,7 @@
 // the server that this page views the conversation (`tab`: the id the stream was opened with;
 // each poll names the conversation too); the server then reads each message of it as it
 // delivers it to this page, and the page asks nothing more until it stops viewing (scrolled
-// up, hidden) or its stream reconnects (realtime/hub.py, "Reading by viewing"). Offline, each
+// up, hidden) or its stream reconnects (realtime/viewing.py). Offline, each
 // arrival is marked read by a request.
 //
 //   const reading = new ReadMarker({ state, messages, tab, onUnread(count) {} });
