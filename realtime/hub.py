@@ -228,7 +228,7 @@ class Hub:
             for user_id in audience:
                 for stream in streams.get(user_id, ()):
                     stream.put(item)
-                    if stream.view == conversation_id and message_id is not None and not stream.closed:
+                    if message_id is not None and stream.view == conversation_id and not stream.closed:
                         reads[(conversation_id, user_id)] = message_id  # ids only grow
         if changes_stays:
             self.memberships.apply_ends(event)

@@ -118,7 +118,7 @@ def write(connection: Connection, rows: Sequence[dict]) -> None:
         params = {}
         for n, row in enumerate(chunk):
             params[f"m{n}"] = row["message_id"]
-            params[f"t{n}"] = [*row["terms"], scope_term(row["conversation_id"], dialect)]
+            params[f"t{n}"] = _lexemes(row)
         _INSERT_POSTGRESQL.run(connection, params, len(chunk))
 
 
@@ -146,13 +146,14 @@ def with_index_rows(message_insert: Insert) -> Select:
 
 def index_params(messages: Iterable[tuple[int, int, Sequence[str]]]) -> dict:
     """The two parameters of `with_index_rows` for (event id, conversation id, texts) tuples."""
-    event_ids, terms = [], []
-    for event_id, conversation_id, texts in messages:
-        found = index_terms(*texts)
-        if found:
-            event_ids.append(event_id)
-            terms.append(" ".join([*found, scope_term(conversation_id, "postgresql")]))
-    return {"index_event_ids": event_ids, "index_terms": terms}
+    rows = rows_for(messages)  # keyed by event id here: the messages have no id yet
+    return {"index_event_ids": [row["message_id"] for row in rows],
+            "index_terms": [" ".join(_lexemes(row)) for row in rows]}
+
+
+def _lexemes(row: dict) -> list[str]:
+    """PostgreSQL: the lexemes of an index row (`rows_for`): its terms and its conversation."""
+    return [*row["terms"], scope_term(row["conversation_id"], "postgresql")]
 
 
 def stored_messages(connection: Connection, batch: int = 1000):

@@ -139,32 +139,53 @@ def _record_viewed_in(conversation_id: int, readers: dict[int, int]) -> None:
     reads_by_sender: defaultdict[int, list[dict]] = defaultdict(list)
     for _stay, user_id, previous, position, joined, _shares in sharing:
         if len(passed) > PASSED_MAX:  # a long way behind: ask for this reader's senders alone
-            mine = db.session.execute(
-                select(Message.sender_id, func.min(Message.id))
-                .where(Message.conversation_id == conversation_id, Message.id > previous,
-                       Message.id <= position, Message.event_id >= joined)
-                .group_by(Message.sender_id)).all()
+            firsts = _first_passed(conversation_id, previous, position, joined)
         else:
-            firsts: dict[int | None, int] = {}
+            found: dict[int | None, int] = {}
             for message_id, sender_id, event_id in passed:
                 if previous < message_id <= position and (event_id or 0) >= joined:
-                    firsts.setdefault(sender_id, message_id)
-            mine = list(firsts.items())
-        if not mine:
+                    found.setdefault(sender_id, message_id)
+            firsts = list(found.items())
+        if not firsts:
             continue
         read = {"user_id": user_id, "last_read_message_id": position,
-                "previous_read_message_id": max(previous, min(first for _sender, first in mine) - 1)}
-        for sender_id, _first in mine:
-            if sender_id is not None and sender_id != user_id:
-                reads_by_sender[sender_id].append(read)
-    if not reads_by_sender:
-        return
-    hearing = db.session.scalars(
-        select(User.id).join(Membership, Membership.user_id == User.id)
-        .where(User.id.in_(sorted(reads_by_sender)), User.share_read_receipts.is_(True),
-               Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()
-    for sender_id in sorted(set(hearing)):
+                "previous_read_message_id": _counted_from(previous, firsts)}
+        for sender_id in _others(firsts, user_id):
+            reads_by_sender[sender_id].append(read)
+    for sender_id in _hearing(conversation_id, reads_by_sender):
         send_event_on_commit(events.receipts_updated(conversation_id, sender_id, reads_by_sender[sender_id]))
+
+
+def _first_passed(conversation_id: int, previous: int, position: int, joined_event_id: int) -> list[tuple]:
+    """[(sender id, the id of their first message)] of the messages in (previous, position]
+    of `conversation_id` that a stay which began with event `joined_event_id` covers."""
+    return db.session.execute(
+        select(Message.sender_id, func.min(Message.id))
+        .where(Message.conversation_id == conversation_id, Message.id > previous, Message.id <= position,
+               Message.event_id >= joined_event_id)
+        .group_by(Message.sender_id)).all()
+
+
+def _counted_from(previous: int, firsts: list[tuple]) -> int:
+    """Where a move from `previous` counts from, given `_first_passed`'s answer (not empty):
+    `previous`, or, when the stay began later, just before the first message it covers."""
+    return max(previous, min(first for _sender, first in firsts) - 1)
+
+
+def _others(firsts: list[tuple], reader_id: int) -> set[int]:
+    """The senders of `firsts` other than the reader (and other than nobody)."""
+    return {sender for sender, _first in firsts if sender is not None and sender != reader_id}
+
+
+def _hearing(conversation_id: int, candidates) -> list[int]:
+    """Those of `candidates` (user ids) who see read receipts of `conversation_id`: current
+    members who share them; sorted. One query (none for no candidates)."""
+    if not candidates:
+        return []
+    return sorted(set(db.session.scalars(
+        select(User.id).join(Membership, Membership.user_id == User.id)
+        .where(User.id.in_(sorted(candidates)), User.share_read_receipts.is_(True),
+               Membership.conversation_id == conversation_id, Membership.left_at.is_(None))).all()))
 
 
 def passed_senders(reader: User, stay: Membership, previous: int, position: int) -> tuple[list[int], int]:
@@ -175,22 +196,13 @@ def passed_senders(reader: User, stay: Membership, previous: int, position: int)
     when the stay began later, just before the first message it covers (so a client counting
     messages in (counted_from, position] never counts one the reader could not see).
     Two indexed queries at most, whatever the group's size."""
-    rows = db.session.execute(
-        select(Message.sender_id, func.min(Message.id))
-        .where(Message.conversation_id == stay.conversation_id, Message.id > previous, Message.id <= position,
-               Message.event_id >= (stay.joined_event_id or 0))
-        .group_by(Message.sender_id)).all()
-    if not rows:
+    firsts = _first_passed(stay.conversation_id, previous, position, stay.joined_event_id or 0)
+    if not firsts:
         return [], position
-    counted_from = max(previous, min(first for _sender, first in rows) - 1)
-    candidates = {sender for sender, _first in rows if sender is not None and sender != reader.id}
-    if not candidates or not reader.share_read_receipts:
+    counted_from = _counted_from(previous, firsts)
+    if not reader.share_read_receipts:
         return [], counted_from
-    senders = db.session.scalars(
-        select(User.id).join(Membership, Membership.user_id == User.id)
-        .where(User.id.in_(sorted(candidates)), User.share_read_receipts.is_(True),
-               Membership.conversation_id == stay.conversation_id, Membership.left_at.is_(None))).all()
-    return sorted(set(senders)), counted_from
+    return _hearing(stay.conversation_id, _others(firsts, reader.id)), counted_from
 
 
 def _with_counted_members(query, asker_id: int):
