@@ -123,6 +123,13 @@ class Config:
     MESSAGE_RATE_LIMIT = "30 per 10 seconds"  # sends per person, text and attachments together
     RECALL_WINDOW = 120  # seconds after sending during which the sender can recall a message
     FAVORITES_PER_PAGE = 20
+    EDIT_WINDOW = 24 * 3600  # seconds after sending during which the sender can edit a text message
+    REACTIONS_MAX = 20  # distinct emoji on one message
+    PINS_MAX = 50  # pinned messages in one conversation
+    FORWARD_MAX_MESSAGES = 30  # messages forwarded together
+    FORWARD_MAX_CONVERSATIONS = 10  # conversations forwarded to at once
+    VOICE_MAX_SECONDS = 60  # length of a recorded voice message
+    VOICE_MAX_BYTES = 5 * 1024 * 1024  # bytes of a voice message
 
     # Groups.
     GROUP_MAX_MEMBERS = 500

@@ -1,8 +1,9 @@
 """Parley's SQLAlchemy models, split by domain; importing this package registers them all."""
+from models.actions import HiddenMessage, MessageEdit, Pin, Reaction
 from models.chat import Attachment, Conversation, Membership, Mention, Message
 from models.event import Event, EventCounter, EventRecipient
 from models.favorite import Favorite
-from models.social import FriendRequest, Friendship
+from models.social import Block, FriendRequest, Friendship
 from models.user import AccessToken, CredentialEpoch, EmailCode, User, UserSession
 from search.index import install as _install_search_index
 from extensions import db as _db
@@ -11,6 +12,7 @@ from extensions import db as _db
 _install_search_index(_db.metadata)
 
 __all__ = [
-    "AccessToken", "Attachment", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",
-    "Favorite", "FriendRequest", "Friendship", "Membership", "Mention", "Message", "User", "UserSession",
+    "AccessToken", "Attachment", "Block", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",
+    "Favorite", "FriendRequest", "Friendship", "HiddenMessage", "Membership", "Mention", "Message",
+    "MessageEdit", "Pin", "Reaction", "User", "UserSession",
 ]

@@ -1,7 +1,7 @@
 """Conversations (one per pair of friends, one per group) and their members."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -57,6 +57,9 @@ class Membership(db.Model):
     left_event_id: Mapped[int | None] = mapped_column(BigInteger)
     # The newest message this person has read here; unread counts follow it on every device.
     last_read_message_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Muted ("do not disturb"): no notification and no share of the total unread count, except
+    # messages that mention the person.
+    muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     conversation: Mapped[Conversation] = relationship(back_populates="memberships")
 
@@ -80,7 +83,7 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(8), default="text")  # text | image | file
+    kind: Mapped[str] = mapped_column(String(8), default="text")  # text | image | file | voice
     body: Mapped[str] = mapped_column(Text)  # the text, or an attachment's caption ("" for none)
     client_id: Mapped[str | None] = mapped_column(String(36))
     event_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -92,6 +95,12 @@ class Message(db.Model):
     # nothing looks replies up by their original, and messages are never deleted one by one.
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
     mention_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set by the sender's last edit of the text (earlier versions: models.actions.MessageEdit).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A forwarded copy: the person who sent the message it copies (None for an own message,
+    # and once that account is gone).
+    forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     attachment: Mapped["Attachment | None"] = relationship(back_populates="message", uselist=False)
 
@@ -136,7 +145,7 @@ class Attachment(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"), unique=True)
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # image | file
+    kind: Mapped[str] = mapped_column(String(8))  # image | file | voice
     name: Mapped[str] = mapped_column(String(255))
     mime: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(BigInteger)  # bytes served
@@ -144,6 +153,8 @@ class Attachment(db.Model):
     thumbnail_key: Mapped[str | None] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column()
     height: Mapped[int | None] = mapped_column()
+    # Seconds of sound, for a voice message or an audio file whose length could be read.
+    duration: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     message: Mapped[Message | None] = relationship(back_populates="attachment")
@@ -160,8 +171,8 @@ class Attachment(db.Model):
 
     def to_json(self) -> dict:
         """The attachment as messages and favorites carry it: id (the public id), kind, name,
-        size (bytes), sniffed type, pixel size of an image, and the URLs of its bytes and
-        thumbnail."""
+        size (bytes), sniffed type, pixel size of an image, duration (seconds) of sound, and
+        the URLs of its bytes and thumbnail."""
         return {"id": self.public_id, "kind": self.kind, "name": self.name, "size": self.size,
-                "mime": self.mime, "width": self.width, "height": self.height, "url": self.url,
-                "thumbnail_url": self.thumbnail_url}
+                "mime": self.mime, "width": self.width, "height": self.height, "duration": self.duration,
+                "url": self.url, "thumbnail_url": self.thumbnail_url}

@@ -46,3 +46,15 @@ class Friendship(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     friend_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Block(db.Model):
+    """`blocker_id` blocked `blocked_id`: the blocked person can no longer send the blocker
+    friend requests or direct messages, and the blocker sees neither their pending requests
+    nor (collapsed) their messages in shared groups. The blocked person is not told."""
+
+    __tablename__ = "block"
+
+    blocker_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -24,6 +24,15 @@ GROUP_MEMBER_REMOVED = "group.member_removed"
 GROUP_INVITE_CHANGED = "group.invite_changed"
 MESSAGE_CREATED = "message.created"
 MESSAGE_RECALLED = "message.recalled"
+MESSAGE_EDITED = "message.edited"
+MESSAGE_HIDDEN = "message.hidden"
+MESSAGE_PINNED = "message.pinned"
+MESSAGE_UNPINNED = "message.unpinned"
+REACTION_ADDED = "reaction.added"
+REACTION_REMOVED = "reaction.removed"
+CONVERSATION_MUTE_CHANGED = "conversation.mute_changed"
+BLOCK_CREATED = "block.created"
+BLOCK_DELETED = "block.deleted"
 READ_UPDATED = "read.updated"
 RECEIPTS_UPDATED = "receipts.updated"
 FAVORITE_CREATED = "favorite.created"
@@ -125,6 +134,51 @@ def message_recalled(conversation_id: int, message_id: int) -> NewEvent:
     """The sender recalled message `message_id`."""
     return NewEvent(MESSAGE_RECALLED, {"conversation_id": conversation_id, "message_id": message_id},
                     conversation_id=conversation_id)
+
+
+def message_edited(conversation_id: int, message: dict) -> NewEvent:
+    """The sender edited a message's text; `message` is its JSON after the edit (with
+    "edited_at")."""
+    return NewEvent(MESSAGE_EDITED, {"message": message}, conversation_id=conversation_id)
+
+
+def message_hidden(user_id: int, conversation_id: int, message_id: int) -> NewEvent:
+    """`user_id` deleted message `message_id` from their own view ("delete for me"): their
+    devices only."""
+    return NewEvent(MESSAGE_HIDDEN, {"conversation_id": conversation_id, "message_id": message_id},
+                    user_ids=(user_id,))
+
+
+def message_pinned(conversation_id: int, pin: dict) -> NewEvent:
+    """A message was pinned; `pin` is its JSON as the conversation's pins list it
+    ({"message_id", "pinned_by", "pinned_at", "message"})."""
+    return NewEvent(MESSAGE_PINNED, {"conversation_id": conversation_id, "pin": pin}, conversation_id=conversation_id)
+
+
+def message_unpinned(conversation_id: int, message_id: int, by: int) -> NewEvent:
+    """Member `by` unpinned message `message_id` (or it was recalled or deleted)."""
+    return NewEvent(MESSAGE_UNPINNED, {"conversation_id": conversation_id, "message_id": message_id, "by": by},
+                    conversation_id=conversation_id)
+
+
+def reaction_changed(added: bool, conversation_id: int, message_id: int, emoji: str, user: dict) -> NewEvent:
+    """`user` (a brief) added (`added`: reaction.added) or took back (reaction.removed) the
+    reaction `emoji` on message `message_id`."""
+    return NewEvent(REACTION_ADDED if added else REACTION_REMOVED,
+                    {"conversation_id": conversation_id, "message_id": message_id, "emoji": emoji, "user": user},
+                    conversation_id=conversation_id)
+
+
+def conversation_mute_changed(user_id: int, conversation_id: int, muted: bool) -> NewEvent:
+    """`user_id` muted (or unmuted) conversation `conversation_id`: their devices only."""
+    return NewEvent(CONVERSATION_MUTE_CHANGED, {"conversation_id": conversation_id, "muted": muted},
+                    user_ids=(user_id,))
+
+
+def block_changed(blocked: bool, blocker_id: int, user: dict) -> NewEvent:
+    """`blocker_id` blocked (`blocked`: block.created) or unblocked (block.deleted) `user`
+    (a brief). Only the blocker's devices hear of it: the blocked person is never told."""
+    return NewEvent(BLOCK_CREATED if blocked else BLOCK_DELETED, {"user": user}, user_ids=(blocker_id,))
 
 
 def read_updated(state: dict, senders: Iterable[int] = ()) -> NewEvent:

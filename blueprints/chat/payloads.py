@@ -8,24 +8,33 @@ from blueprints.chat.mentions import NO_MENTIONS, Mentions, named_in
 from blueprints.chat.rendering import render_message
 from core.people import user_brief
 from extensions import db
-from models import Attachment, Favorite, Message, User
+from models import Attachment, Favorite, Message, Reaction, User
 
 SNIPPET_MAX = 120  # characters of an original a quote shows, as long as a preview
 
 
 def message_json(message: Message, sender: User | None, quote: dict | None = None,
-                 named: list[dict] | None = None) -> dict:
+                 named: list[dict] | None = None, reactions: list[dict] | None = None,
+                 forwarded_from: User | None = None) -> dict:
     """A message as events and the API carry it: its text (or caption) as typed ("body") and
     rendered to safe HTML (the mentions highlighted), its attachment, `recalled` (then text,
-    attachment and mentions are empty), `reply_to`: `quote` (a `quote_json` of its original)
-    or None, `mentions`: `named` (the people it names, [{"id", "nickname"}]) and
-    `mention_all` (an owner's @all)."""
+    attachment, mentions and reactions are empty), `reply_to`: `quote` (a `quote_json` of its
+    original) or None, `mentions`: `named` (the people it names, [{"id", "nickname"}]) and
+    `mention_all` (an owner's @all), `edited_at` (ISO 8601, or None), `forwarded`
+    ({"from": the brief of `forwarded_from`, the sender of the message it copies, or None
+    once that account is gone} for a forwarded copy, else None) and `reactions`
+    (`reaction_summaries` of the message)."""
     recalled = message.recalled_at is not None
     attachment = None if recalled or message.attachment is None else message.attachment.to_json()
     text = "" if recalled else message.body
     mentions = NO_MENTIONS if recalled else Mentions(named or [], bool(message.mention_all), [])
-    return _json(message.id, message.conversation_id, message.kind, sender, text, attachment, recalled,
-                 message.client_id, message.created_at, quote, mentions)
+    payload = _json(message.id, message.conversation_id, message.kind, sender, text, attachment, recalled,
+                    message.client_id, message.created_at, quote, mentions)
+    payload["edited_at"] = message.edited_at.isoformat() if message.edited_at and not recalled else None
+    payload["forwarded"] = ({"from": user_brief(forwarded_from) if forwarded_from else None}
+                            if message.forwarded else None)
+    payload["reactions"] = [] if recalled else (reactions or [])
+    return payload
 
 
 def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id: str | None,
@@ -37,7 +46,8 @@ def new_text_json(sender_brief: dict, conversation_id: int, body: str, client_id
     return {"id": None, "conversation_id": conversation_id, "kind": "text", "sender": sender_brief,
             "body": body, "html": str(render_message(body, mentions.named, mentions.everyone)), "attachment": None,
             "recalled": False, "client_id": client_id, "created_at": None, "reply_to": quote,
-            "mentions": mentions.named, "mention_all": mentions.everyone}
+            "mentions": mentions.named, "mention_all": mentions.everyone, "edited_at": None, "forwarded": None,
+            "reactions": []}
 
 
 def _json(message_id, conversation_id, kind, sender, text, attachment, recalled, client_id, created_at,
@@ -66,21 +76,46 @@ def quote_json(original_id: int, sender: User | None, kind: str, body: str, file
 
 
 def message_jsons(messages: list[Message]) -> list[dict]:
-    """`message_json` of each message; their senders, the originals that replies among them
-    quote (with their senders and attachments' names), and the people they name, read in one
-    query each."""
+    """`message_json` of each message; their senders (and those of the messages forwarded
+    copies copy), the originals that replies among them quote (with their senders and
+    attachments' names), the people they name and their reactions, read in one query each."""
     reply_to_ids = {m.reply_to_id for m in messages if m.reply_to_id}
     originals = db.session.execute(
         select(Message.id, Message.sender_id, Message.kind, Message.body, Message.recalled_at, Attachment.name)
         .outerjoin(Attachment, Attachment.message_id == Message.id)
         .where(Message.id.in_(reply_to_ids))).all() if reply_to_ids else []
-    ids = {m.sender_id for m in messages if m.sender_id} | {row[1] for row in originals if row[1]}
+    ids = ({m.sender_id for m in messages if m.sender_id} | {row[1] for row in originals if row[1]}
+           | {m.forwarded_from_id for m in messages if m.forwarded_from_id})
     senders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     quotes = {row[0]: quote_json(row[0], senders.get(row[1]), row[2], row[3], row[5], row[4] is not None)
               for row in originals}
-    named = named_in([m.id for m in messages if m.recalled_at is None])
-    return [message_json(m, senders.get(m.sender_id), quotes.get(m.reply_to_id), named.get(m.id))
-            for m in messages]
+    shown = [m.id for m in messages if m.recalled_at is None]
+    named = named_in(shown)
+    reactions = reaction_summaries(shown)
+    return [message_json(m, senders.get(m.sender_id), quotes.get(m.reply_to_id), named.get(m.id),
+                         reactions.get(m.id), senders.get(m.forwarded_from_id)) for m in messages]
+
+
+REACTORS_SHOWN = 20  # people a reaction names (the count counts everyone)
+
+
+def reaction_summaries(message_ids: list[int]) -> dict[int, list[dict]]:
+    """The reactions on each of `message_ids` that has any: {message id: [{"emoji", "count",
+    "users": [{"id", "nickname"}, ...]}]}, emoji in the order first added, each naming its
+    first REACTORS_SHOWN people in the order they reacted. One query."""
+    if not message_ids:
+        return {}
+    rows = db.session.execute(
+        select(Reaction.message_id, Reaction.emoji, User.id, User.nickname)
+        .join(User, User.id == Reaction.user_id)
+        .where(Reaction.message_id.in_(message_ids)).order_by(Reaction.message_id, Reaction.id)).all()
+    summaries: dict[int, dict[str, dict]] = {}
+    for message_id, emoji, user_id, nickname in rows:
+        summary = summaries.setdefault(message_id, {}).setdefault(emoji, {"emoji": emoji, "count": 0, "users": []})
+        summary["count"] += 1
+        if len(summary["users"]) < REACTORS_SHOWN:
+            summary["users"].append({"id": user_id, "nickname": nickname})
+    return {message_id: list(by_emoji.values()) for message_id, by_emoji in summaries.items()}
 
 
 def preview(message: Message) -> str:

@@ -16,12 +16,14 @@ class AttachmentSchema(Schema):
     """The image or file of a message. `url` serves the bytes to those who may see them."""
 
     id = fields.String(required=True, metadata={"description": "Random, at least 128 bits"})
-    kind = fields.String(required=True, metadata={"enum": ["image", "file"]})
+    kind = fields.String(required=True, metadata={"enum": ["image", "file", "voice"]})
     name = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "Bytes"})
     mime = fields.String(required=True, metadata={"description": "Sniffed from the bytes"})
     width = fields.Integer(allow_none=True, required=True)
     height = fields.Integer(allow_none=True, required=True)
+    duration = fields.Float(allow_none=True, required=True, metadata={
+        "description": "Seconds of sound: a voice message, or an audio file whose length could be read"})
     url = fields.String(required=True)
     thumbnail_url = fields.String(allow_none=True, required=True)
 
@@ -46,6 +48,22 @@ class MentionSchema(Schema):
     nickname = fields.String(required=True, metadata={"description": "As it is now"})
 
 
+class ForwardedSchema(Schema):
+    """Where a forwarded copy comes from."""
+
+    from_ = fields.Nested(UserSchema, allow_none=True, required=True, data_key="from", metadata={
+        "description": "Who sent the message it copies; null once that account is gone"})
+
+
+class ReactionSchema(Schema):
+    """One emoji people reacted to a message with."""
+
+    emoji = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "How many people reacted with it"})
+    users = fields.List(fields.Nested(MentionSchema), required=True,
+                        metadata={"description": "The first 20 of them, in the order they reacted"})
+
+
 class MessageSchema(Schema):
     """A message: `body` as typed (a caption for an image or file), `html` rendered safe
     (escaped, links, emoji, mentions as <span class="mention">). A recalled message has empty
@@ -54,7 +72,7 @@ class MessageSchema(Schema):
 
     id = fields.Integer(required=True)
     conversation_id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file", "voice"]})
     sender = fields.Nested(UserSchema, allow_none=True, required=True)
     body = fields.String(required=True)
     html = fields.String(required=True)
@@ -66,6 +84,12 @@ class MessageSchema(Schema):
     mentions = fields.List(fields.Nested(MentionSchema), required=True,
                            metadata={"description": "The members it names (checked when it was sent)"})
     mention_all = fields.Boolean(required=True, metadata={"description": "The group's owner mentioned everyone (@all)"})
+    edited_at = fields.String(allow_none=True, required=True, metadata={
+        "description": "When the sender last edited the text (ISO 8601); null if never"})
+    forwarded = fields.Nested(ForwardedSchema, allow_none=True, required=True, metadata={
+        "description": "Set on a forwarded copy: whose message it copies"})
+    reactions = fields.List(fields.Nested(ReactionSchema), required=True,
+                            metadata={"description": "Each emoji people reacted with, in the order first added"})
 
 
 # A reply's original: a message of the same conversation that the sender can see (404

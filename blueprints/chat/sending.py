@@ -72,7 +72,7 @@ _TOUCH = Prepared(lambda: TOUCH_CONVERSATION)
 # Each row's event id comes back with its id: that is how ids are matched to sends (neither
 # database promises RETURNING's order).
 _TEXT_COLUMNS = ("conversation_id", "sender_id", "kind", "body", "client_id", "event_id", "created_at", "reply_to_id",
-                 "mention_all")
+                 "mention_all", "forwarded")
 _INSERT_TEXTS = PreparedInsert(_MESSAGES, _TEXT_COLUMNS, returning=("id", "event_id"))
 # PostgreSQL: the messages' search index rows in the same statement (one round trip fewer).
 _INSERT_INDEXED_TEXTS = PreparedInsert(_MESSAGES, _TEXT_COLUMNS, returning=("id", "event_id"),
@@ -225,7 +225,8 @@ def store_batch(batch: list[TextSend]) -> bool:
     first = take_event_ids(len(batch), connection)
     rows = [{"conversation_id": send.conversation_id, "sender_id": send.sender_id, "kind": "text",
              "body": send.payload["body"], "client_id": send.client_id, "event_id": first + n, "created_at": now,
-             "reply_to_id": send.reply_to_id, "mention_all": send.payload["mention_all"]}
+             "reply_to_id": send.reply_to_id, "mention_all": send.payload["mention_all"],
+             "forwarded": False}
             for n, send in enumerate(batch)]
     if connection.dialect.name == "postgresql":
         inserted = _INSERT_INDEXED_TEXTS.run(connection, rows, search_index.index_params(
