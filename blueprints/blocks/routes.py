@@ -1,0 +1,51 @@
+"""The profile page's block list forms: block someone by username, unblock (classic form
+posts that go back to /profile#blocks with a flashed message)."""
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.blocks import bp, services
+from blueprints.blocks.forms import BlockForm
+from core.errors import DomainError
+from core.ratelimit import action_limit
+
+BACK = "profile.profile"
+
+
+def _back():
+    return redirect(url_for(BACK) + "#blocks")
+
+
+@bp.route("/profile/blocks", methods=["POST"])
+@login_required
+@action_limit()
+def block():
+    """Block the person whose username the form names."""
+    form = BlockForm(prefix="block")
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return _back()
+    try:
+        person = services.person_named(form.username.data)
+        services.block_user(current_user, person.id)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return _back()
+    flash(_("%(name)s is blocked.", name=person.nickname), "success")
+    return _back()
+
+
+@bp.route("/profile/blocks/<int:user_id>/unblock", methods=["POST"])
+@login_required
+@action_limit()
+def unblock(user_id: int):
+    """Unblock person `user_id`."""
+    try:
+        services.unblock_user(current_user, user_id)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return _back()
+    flash(_("Unblocked."), "success")
+    return _back()
