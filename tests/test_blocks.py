@@ -172,7 +172,7 @@ def test_profile_page_blocks_by_username_and_unblocks(app, zoe_and_erin):
     client, _headers = quick_client(app, "zoe")
     html = client.get("/profile").get_data(as_text=True)
     assert "You have not blocked anyone." in html
-    response = client.post("/profile/blocks", data={"block-username": "ERIN", "block-csrf_token": csrf_from(html)},
+    response = client.post("/profile/blocks", data={"username": "ERIN", "csrf_token": csrf_from(html)},
                            follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Erin E is blocked." in html and f'data-blocked-id="{erin_id}"' in html
@@ -184,6 +184,16 @@ def test_profile_page_blocks_by_username_and_unblocks(app, zoe_and_erin):
 def test_profile_page_says_when_no_one_has_that_username(app, zoe_and_erin):
     client, _headers = quick_client(app, "zoe")
     html = client.get("/profile").get_data(as_text=True)
-    response = client.post("/profile/blocks", data={"block-username": "nobody", "block-csrf_token": csrf_from(html)},
+    response = client.post("/profile/blocks", data={"username": "nobody", "csrf_token": csrf_from(html)},
                            follow_redirects=True)
     assert "No one has this username." in response.get_data(as_text=True)
+
+
+# The chat page
+
+def test_chat_page_knows_whom_i_blocked_and_offers_to_unblock(app, alice_and_friends, direct, as_):
+    bob = alice_and_friends[1]
+    block(as_("alice"), bob)
+    html = as_("alice")[0].get(f"/chat/{direct}").get_data(as_text=True)
+    assert f'data-blocked="[{bob}]"' in html
+    assert 'data-block-toggle' in html and '>Unblock</button>' in html

@@ -101,3 +101,11 @@ def test_muted_must_be_true_or_false(app, group, as_):
     client, headers = as_("bob")
     response = client.put(f"{API}/conversations/{group}/mute", json={"muted": "yes"}, headers=headers)
     assert_error(response, 422)
+
+
+def test_chat_page_shows_the_muted_mark_and_the_unmute_button(app, group, as_):
+    mute(as_("bob"), group)
+    html = as_("bob")[0].get(f"/chat/{group}").get_data(as_text=True)
+    assert f'data-conversation-id="{group}"' in html
+    assert 'data-muted="true"' in html
+    assert 'aria-pressed="true">Unmute</button>' in html
