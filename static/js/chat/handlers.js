@@ -69,18 +69,19 @@ export function eventHandlers(page) {
 // A message was stored in any of this person's conversations: preview and order the list,
 // count it unread unless it is being read, mark "[@you]" when it mentions them, notify of it
 // while the tab is hidden (a mention always, titled "<name> mentioned you"; other messages
-// not in a conversation this person muted).
+// not in a conversation this person muted; never a blocked person's).
 function noteMessage({ state, text, view, messages, conversations, reading }, message) {
   const id = message.conversation_id;
   const preview = view.previewOf(message);
   const mentioned = state.mentionsMe(message);
-  if (document.hidden && mentioned) notifyMessage(message, text.mentionedYou, preview, { mention: true });
+  const quiet = Boolean(message.sender) && state.blocked.has(message.sender.id); // a blocked person's
+  if (document.hidden && mentioned && !quiet) notifyMessage(message, text.mentionedYou, preview, { mention: true });
   if (!conversations.moveToTop(id, preview)) { conversations.refresh(); return; }
   const fromOther = !state.isMine(message);
   const beingRead = id === state.conversationId && !document.hidden && messages.atBottom();
   if (fromOther && !beingRead) conversations.setUnread(id, conversations.unread(id) + 1);
   if (mentioned && !beingRead) conversations.setMentioned(id, message.id);
-  if (fromOther && document.hidden && !mentioned && !conversations.isMuted(id)) notifyMessage(message, text.newMessage, preview);
+  if (fromOther && document.hidden && !mentioned && !quiet && !conversations.isMuted(id)) notifyMessage(message, text.newMessage, preview);
   if (beingRead) reading.soon();
 }
 
