@@ -197,3 +197,18 @@ def test_chat_page_knows_whom_i_blocked_and_offers_to_unblock(app, alice_and_fri
     html = as_("alice")[0].get(f"/chat/{direct}").get_data(as_text=True)
     assert f'data-blocked="[{bob}]"' in html
     assert 'data-block-toggle' in html and '>Unblock</button>' in html
+
+
+def test_a_friend_request_row_can_block_its_sender(app):
+    zoe_id, erin_id = make_user(app, "zoe"), make_user(app, "erin")
+    send_request(app, erin_id, zoe_id, "let me in")
+    zoe = quick_client(app, "zoe")
+    client, _headers = zoe
+    html = client.get("/notifications").get_data(as_text=True)
+    assert 'data-testid="block-sender"' in html
+    response = client.post("/profile/blocks", data={"username": "erin", "next": "notifications",
+                                                    "csrf_token": csrf_from(html)})
+    assert response.headers["Location"].endswith("/notifications")
+    html = client.get("/notifications").get_data(as_text=True)
+    assert "let me in" not in html
+    assert blocked_list(zoe) == [erin_id]

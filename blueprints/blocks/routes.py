@@ -1,5 +1,6 @@
-"""The profile page's block list forms: block someone by username, unblock (classic form
-posts that go back to /profile#blocks with a flashed message)."""
+"""The block forms: block someone by username (the profile page's block list, and the
+notifications page's received requests), unblock (the block list). Classic form posts that go
+back to the page they came from with a flashed message."""
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,11 +9,12 @@ from blueprints.blocks import bp, services
 from core.errors import DomainError
 from core.ratelimit import action_limit
 
-BACK = "profile.profile"
-
 
 def _back():
-    return redirect(url_for(BACK) + "#blocks")
+    # Only to pages named here: the form's `next` is never a URL.
+    if request.form.get("next") == "notifications":
+        return redirect(url_for("notifications.index"))
+    return redirect(url_for("profile.profile") + "#blocks")
 
 
 @bp.route("/profile/blocks", methods=["POST"])
@@ -20,7 +22,7 @@ def _back():
 @action_limit()
 def block():
     """Block the person whose username the form's `username` names (CSRF checked by
-    CSRFProtect, as for every form post)."""
+    CSRFProtect, as for every form post); `next` "notifications" goes back there."""
     try:
         person = services.person_named(request.form.get("username", "")[:64])
         services.block_user(current_user, person.id)
