@@ -1,6 +1,8 @@
 """Muting a conversation through PUT /api/v1/conversations/<id>/mute: per person on all their
 devices, out of the total unread count but still counting its own unread, and never
 silencing a mention of the person."""
+import re
+
 from tests.support.api import API, assert_error, send_text
 from tests.support.events import cursor, events_of
 
@@ -25,7 +27,6 @@ def nav_badges(browser) -> tuple[str, str]:
     """The navigation's Chat badges as a page renders them: (unread, "@mentioned")."""
     client, _headers = browser
     html = client.get("/profile").get_data(as_text=True)
-    import re
     unread = re.search(r'data-total-unread[^>]*>(\d+)<', html).group(1)
     mentioned = re.search(r'data-total-mentioned[^>]*>(@\d+)<', html).group(1)
     return unread, mentioned
