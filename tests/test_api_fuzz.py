@@ -16,6 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
 from blueprints.auth import sessions
@@ -134,4 +135,12 @@ def target(database, mailbox, tmp_path):
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 def test_no_request_breaks_the_api_or_its_document(case, target):
     app, headers = target
-    case.call_and_validate(app=app, headers=headers)
+    excluded = [positive_data_acceptance] if _blocks_myself(case) else []
+    case.call_and_validate(app=app, headers=headers, excluded_checks=excluded)
+
+
+def _blocks_myself(case) -> bool:
+    # Blocking yourself is refused with the documented 400, a rule no schema can state: fuzzer
+    # is user 1, the smallest id a valid body names, so the coverage phase always tries it.
+    return (case.method == "POST" and case.path == "/api/v1/blocks" and isinstance(case.body, dict)
+            and case.body.get("user_id") == 1)

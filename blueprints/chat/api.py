@@ -2,14 +2,14 @@
 receipts."""
 from flask import jsonify
 
-from blueprints.chat import conversations, receipts, services
+from blueprints.chat import conversations, muting, receipts, services
 from blueprints.chat.limits import send_limit, typing_limit
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
 from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
-                                     MessagePageSchema, MessageSchema, PresenceSchema, ReadersSchema,
+                                     MessagePageSchema, MessageSchema, MuteSchema, MuteStateSchema, PresenceSchema, ReadersSchema,
                                      ReadSchema, ReadStateSchema, ReceiptCountsSchema, ReceiptQuerySchema)
 from core.api import ApiBlueprint, me
-from core.ratelimit import read_limit
+from core.ratelimit import action_limit, read_limit
 from core.routing import ID_MAX
 
 bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages")
@@ -18,9 +18,10 @@ bp = ApiBlueprint("api_chat", __name__, description="Conversations and messages"
 @bp.route("/conversations")
 @bp.response(200, ConversationListSchema)
 def list_conversations():
-    """Your conversations, most recent activity first, with previews and unread counts."""
+    """Your conversations, most recent activity first, with previews and unread counts
+    (`total_unread` leaves out the conversations you muted; `total_mentioned` does not)."""
     items = conversations.list_conversations(me())
-    return {"items": items, "total_unread": sum(item["unread"] for item in items),
+    return {"items": items, "total_unread": sum(item["unread"] for item in items if not item["muted"]),
             "total_mentioned": sum(item["mentioned"] for item in items)}
 
 
@@ -98,6 +99,18 @@ def message_readers(conversation_id, message_id):
 def typing(conversation_id):
     """Tell the others you are typing (send it every few seconds while typing; never stored)."""
     services.announce_typing(me(), conversation_id)
+
+
+@bp.route("/conversations/<int:conversation_id>/mute", methods=["PUT"])
+@bp.arguments(MuteSchema)
+@bp.response(200, MuteStateSchema)
+@bp.errors(404, 429)
+@action_limit()
+def mute(args, conversation_id):
+    """Mute (`{"muted": true}`) or unmute a conversation you are in, for you on all your
+    devices: its messages leave your total unread count and bring no notification, except
+    those that mention you. 404 when you are not in it."""
+    return muting.set_muted(me(), conversation_id, args["muted"])
 
 
 @bp.route("/conversations/<int:conversation_id>/presence")

@@ -15,7 +15,7 @@ def list_conversations(user: User) -> list[dict]:
     """`user`'s conversations, most recent activity first: name, avatar (the other person for
     a direct conversation), last message preview, unread count, and `mentioned` (someone
     mentioned them after their read position; `mentioned_message_id` the newest such
-    message: mentions.unread_mentions, one query for every row)."""
+    message: mentions.unread_mentions, one query for every row), and `muted` (chat/muting.py)."""
     rows = db.session.execute(
         select(Conversation, Membership)
         .join(Membership, Membership.conversation_id == Conversation.id)
@@ -37,7 +37,8 @@ def list_conversations(user: User) -> list[dict]:
                 "peer": None, "last_message": None, "last_activity_at": conversation.last_activity_at.isoformat(),
                 "unread": unread_count(user.id, stays, conversation.id, stay.last_read_message_id),
                 "last_read_message_id": stay.last_read_message_id,
-                "mentioned": conversation.id in mentioned, "mentioned_message_id": mentioned.get(conversation.id)}
+                "mentioned": conversation.id in mentioned, "mentioned_message_id": mentioned.get(conversation.id),
+                "muted": stay.muted}
         if conversation.kind == "direct":
             peer = peer_of(conversation, user.id)
             item["peer"] = user_brief(peer) if peer else None
@@ -67,11 +68,13 @@ def total_mentioned(user_id: int) -> int:
 
 
 def total_unread(user_id: int) -> int:
-    """Unread messages from others over all of the person's current conversations (one query)."""
+    """Unread messages from others over the person's current conversations, leaving out the
+    muted ones (their mentions still count in `total_mentioned`): one query."""
     return db.session.scalar(
         select(func.count()).select_from(Message)
         .join(Membership, and_(Membership.conversation_id == Message.conversation_id,
-                               Membership.user_id == user_id, Membership.left_at.is_(None)))
+                               Membership.user_id == user_id, Membership.left_at.is_(None),
+                               Membership.muted.is_(False)))
         .where(Message.id > Membership.last_read_message_id,
                or_(Message.sender_id.is_(None), Message.sender_id != user_id),
                Message.event_id >= func.coalesce(Membership.joined_event_id, 0))

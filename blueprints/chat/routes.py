@@ -3,6 +3,7 @@ from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from blueprints.blocks.services import blocked_ids
 from blueprints.chat import bp, services
 from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
 from blueprints.chat.payloads import favorited_message_ids, message_jsons
@@ -55,7 +56,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
     return render_template(
         "chat/index.html", conversations=conversations, current=current, messages=messages,
         people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
-        picker_emoji=picker_emoji, focus=focus,
+        picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id),
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],

@@ -173,13 +173,25 @@ class ConversationSchema(Schema):
         "description": "Someone mentioned you here after your read position (the row's \"[@you]\")"})
     mentioned_message_id = fields.Integer(allow_none=True, required=True, metadata={
         "description": "The newest such message's id: reading up to it clears `mentioned`"})
+    muted = fields.Boolean(required=True, metadata={
+        "description": "You muted it: `unread` leaves total_unread and brings no notification, mentions still do"})
 
 
 class ConversationListSchema(Schema):
     items = fields.List(fields.Nested(ConversationSchema), required=True)
-    total_unread = fields.Integer(required=True)
+    total_unread = fields.Integer(required=True, metadata={
+        "description": "Unread messages of the conversations you did not mute"})
     total_mentioned = fields.Integer(required=True, metadata={
         "description": "How many conversations have a mention of you after your read position"})
+
+
+class MuteSchema(Schema):
+    muted = Flag(required=True, metadata={"description": "true: mute the conversation for you; false: unmute"})
+
+
+class MuteStateSchema(Schema):
+    conversation_id = fields.Integer(required=True)
+    muted = fields.Boolean(required=True)
 
 
 class PresenceSchema(Schema):

@@ -1,16 +1,19 @@
 """Who may send where: the send path's checks, run by the batch's leader in its transaction
 (sending.py), and the refusals they give. A sender may send in a conversation they are a
 current member of, not dissolved; in a direct conversation, only while still friends with
-the other person (the same rules as services.readable_conversation and
-services.sendable_conversation, which check one conversation for a page or an attachment)."""
+the other person and neither blocked the other (the same rules as
+services.readable_conversation and services.sendable_conversation, which check one
+conversation for a page or an attachment; blueprints/blocks/services.py words the refusals)."""
 from collections.abc import Callable
+from functools import partial
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 
+from blueprints.blocks.services import undeliverable, unblock_first
 from core.errors import DomainError, Forbidden, NotFound
 from core.prepared import Prepared, in_list, padded
-from models import Conversation, Friendship, Membership
+from models import Block, Conversation, Friendship, Membership
 
 _CONVERSATIONS = Conversation.__table__
 # Run on the DBAPI cursor (core/prepared.py): these are statements of every send's batch.
@@ -29,9 +32,13 @@ _SENDERS_IN = Prepared(lambda conversations, users: (
            Membership.user_id.in_(in_list("user", users)),
            Membership.left_at.is_(None), Conversation.dissolved_at.is_(None))))
 _MAX_COMBINATIONS = 1024  # index searches in one such query; beyond, a query per conversation
-# Of the users and friends asked, the pairs that are friends.
+# Of the users and friends asked, the pairs that are friends, and whether the user blocked
+# the friend, or the friend the user: the block checks ride on the friendship rows found (two
+# primary-key probes each), no query of their own.
 _FRIENDS_AMONG = Prepared(lambda users, friends: (
-    select(Friendship.user_id, Friendship.friend_id)
+    select(Friendship.user_id, Friendship.friend_id,
+           exists().where(and_(Block.blocker_id == Friendship.user_id, Block.blocked_id == Friendship.friend_id)),
+           exists().where(and_(Block.blocker_id == Friendship.friend_id, Block.blocked_id == Friendship.user_id)))
     .where(Friendship.user_id.in_(in_list("user", users)), Friendship.friend_id.in_(in_list("friend", friends)))))
 
 
@@ -63,10 +70,12 @@ def lock_conversations(connection, conversation_ids: set[int]) -> None:
 
 def refusals(connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Callable[[], DomainError]]:
     """Of `pairs` (conversation id, sender id), those whose sender may not send in that
-    conversation now, each with the callable that makes its refusal (`not_in_conversation`
-    or `not_friends`): not a current member of a conversation not dissolved, or in a direct
-    conversation no longer friends. Usually one query, one more when a direct conversation is
-    among them; run on `connection`, in the caller's transaction."""
+    conversation now, each with the callable that makes its refusal (`not_in_conversation`,
+    `not_friends`, blocks' `unblock_first` or `undeliverable`): not a current member of a
+    conversation not dissolved, or in a direct conversation no longer friends, or one of the
+    two blocked the other (the sender's own block answers first). Usually one query, one more
+    when a direct conversation is among them; run on `connection`, in the caller's
+    transaction."""
     senders_by_conversation: dict[int, set[int]] = {}
     for conversation_id, sender_id in pairs:
         senders_by_conversation.setdefault(conversation_id, set()).add(sender_id)
@@ -78,19 +87,26 @@ def refusals(connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], C
             found[(row[0], row[1])] = row
     direct = {(sender_id, direct_peer(row[3], sender_id))
               for (_conversation_id, sender_id), row in found.items() if row[2] == "direct"}
-    friends = set()
+    friends = {}  # (sender, peer) -> (sender blocked peer, peer blocked sender)
     if direct:
         user_count, user_params = padded(sorted({a for a, _b in direct}), "user")
         friend_count, friend_params = padded(sorted({b for _a, b in direct}), "friend")
         rows = _FRIENDS_AMONG.run(connection, user_params | friend_params, user_count, friend_count)
-        friends = {pair for pair in map(tuple, rows) if pair in direct}
+        friends = {(row[0], row[1]): (bool(row[2]), bool(row[3])) for row in rows if (row[0], row[1]) in direct}
     refused = {}
     for conversation_id, sender_id in pairs:
         row = found.get((conversation_id, sender_id))
         if row is None:
             refused[(conversation_id, sender_id)] = not_in_conversation
-        elif row[2] == "direct" and (sender_id, direct_peer(row[3], sender_id)) not in friends:
-            refused[(conversation_id, sender_id)] = not_friends
+        elif row[2] == "direct":
+            peer = direct_peer(row[3], sender_id)
+            blocked, blocked_by = friends.get((sender_id, peer), (False, False))
+            if (sender_id, peer) not in friends:
+                refused[(conversation_id, sender_id)] = not_friends
+            elif blocked:
+                refused[(conversation_id, sender_id)] = partial(unblock_first, peer)
+            elif blocked_by:
+                refused[(conversation_id, sender_id)] = undeliverable
     return refused
 
 

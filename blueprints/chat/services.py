@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from blueprints.blocks.services import message_refusal
 from blueprints.chat import mentions as mention_rows
 from blueprints.chat.mentions import NO_MENTIONS, Mentions, checked_mentions
 from blueprints.chat.payloads import message_json, new_text_json
@@ -242,16 +243,22 @@ _SEND_TARGET = (select(Conversation.id, Conversation.kind, Conversation.direct_k
 
 def sendable_conversation(user: User, conversation_id: int) -> SendTarget:
     """The conversation (id, kind, direct_key) if `user` may send in it: a current member,
-    and in a direct conversation still a friend of the other person (the same rules as
-    `readable_conversation`, and as the text send path's batch check, senders.refusals, in
-    one query). Raises NotFound or Forbidden."""
+    and in a direct conversation still a friend of the other person, neither having blocked
+    the other (the same rules as `readable_conversation`, and as the text send path's batch
+    check, senders.refusals, in one query). Raises NotFound or Forbidden (not friends; a
+    block: blocks.services.message_refusal words it)."""
     row = db.session.connection().execute(_SEND_TARGET, {"conversation_id": conversation_id,
                                                          "user_id": user.id}).first()
     if row is None:
         raise not_in_conversation()
     target = SendTarget(*row)
-    if target.kind == "direct" and not are_friends(user.id, direct_peer(target.direct_key, user.id)):
-        raise not_friends()
+    if target.kind == "direct":
+        peer_id = direct_peer(target.direct_key, user.id)
+        if not are_friends(user.id, peer_id):
+            raise not_friends()
+        refusal = message_refusal(user.id, peer_id)
+        if refusal is not None:
+            raise refusal
     return target
 
 

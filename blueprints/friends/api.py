@@ -61,7 +61,7 @@ def list_requests(args):
 @bp.route("/friend-requests", methods=["POST"])
 @bp.arguments(FriendRequestCreateSchema)
 @bp.response(200, FriendRequestResultSchema)
-@bp.errors(400, 404, 409, 429)
+@bp.errors(400, 403, 404, 409, 429)
 @friend_request_limit()
 def send_request(args):
     """Send a friend request with a reason; renews a pending one; accepts theirs if they asked first."""

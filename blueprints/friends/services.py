@@ -4,15 +4,16 @@ Every change another person should see is recorded with
 realtime.eventlog.send_event_on_commit in the same transaction (published after COMMIT).
 """
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.blocks.services import request_refusal
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.people import user_brief
 from core.sorting import name_sort_key
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, FriendRequest, Friendship, Membership, User
+from models import Block, Conversation, FriendRequest, Friendship, Membership, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
 
@@ -100,7 +101,8 @@ def send_friend_request(sender: User, username: str, reason: str) -> tuple[str, 
     Returns ("sent", request), ("updated", request) when a pending request was renewed (new
     reason and time, no second request), or ("accepted", request) when the other person had
     already asked `sender`. Raises DomainError (yourself, too long, disabled), NotFound (no such
-    user), Conflict (already friends).
+    user), Conflict (already friends), Forbidden (a block between the two:
+    blocks.services.request_refusal).
     """
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
@@ -108,6 +110,9 @@ def send_friend_request(sender: User, username: str, reason: str) -> tuple[str, 
     receiver = _active_user(username)
     if receiver.id == sender.id:
         raise DomainError(_("You cannot send a friend request to yourself."), "username")
+    refusal = request_refusal(sender, receiver)
+    if refusal is not None:
+        raise refusal
     for attempt in range(2):
         try:
             return _send(sender, receiver, reason)
@@ -199,9 +204,13 @@ def _accept(req: FriendRequest, sender: User, receiver: User) -> FriendRequest:
 
 def accept_friend_request(user: User, request_id: int) -> FriendRequest:
     """Accept request `request_id` addressed to `user`: both become friends and share a
-    direct conversation. Raises NotFound (not theirs to answer), Conflict (already answered)."""
+    direct conversation. Raises NotFound (not theirs to answer), Conflict (already answered),
+    Forbidden (a block between the two)."""
     req = _load_request(user, request_id)
     sender = db.session.get(User, req.sender_id)
+    refusal = request_refusal(user, sender)
+    if refusal is not None:
+        raise refusal
     return _accept(req, sender, user)
 
 
@@ -216,16 +225,25 @@ def reject_friend_request(user: User, request_id: int) -> FriendRequest:
     return req
 
 
+def _not_hidden(user_id: int):
+    """The SQL condition: a request `user_id` sees, i.e. not a pending one from someone they
+    blocked (hidden, not deleted: it shows again once unblocked)."""
+    return not_(and_(FriendRequest.status == "pending", exists().where(
+        Block.blocker_id == user_id, Block.blocked_id == FriendRequest.sender_id)))
+
+
 def list_requests(user: User, direction: str, page: int = 1, per_page: int = 20):
-    """`user`'s received or sent friend requests, newest first: (rows of (request, other user),
-    total count). Raises DomainError for an unknown direction."""
+    """`user`'s received or sent friend requests, newest first, leaving out pending ones from
+    people they blocked: (rows of (request, other user), total count). Raises DomainError
+    for an unknown direction."""
     if direction not in ("received", "sent"):
         raise DomainError(_("Choose received or sent requests."), "direction")
     mine = FriendRequest.receiver_id if direction == "received" else FriendRequest.sender_id
     other = FriendRequest.sender_id if direction == "received" else FriendRequest.receiver_id
-    total = db.session.scalar(select(func.count()).select_from(FriendRequest).where(mine == user.id))
+    shown = and_(mine == user.id, _not_hidden(user.id))
+    total = db.session.scalar(select(func.count()).select_from(FriendRequest).where(shown))
     rows = db.session.execute(
-        select(FriendRequest, User).join(User, User.id == other).where(mine == user.id)
+        select(FriendRequest, User).join(User, User.id == other).where(shown)
         .order_by(FriendRequest.updated_at.desc(), FriendRequest.id.desc())
         .offset((max(page, 1) - 1) * per_page).limit(per_page)
     ).all()
@@ -233,9 +251,10 @@ def list_requests(user: User, direction: str, page: int = 1, per_page: int = 20)
 
 
 def pending_count(user_id: int) -> int:
-    """How many friend requests wait for `user_id`'s answer."""
+    """How many friend requests wait for `user_id`'s answer (not counting those from people
+    they blocked)."""
     return db.session.scalar(select(func.count()).select_from(FriendRequest).where(
-        FriendRequest.receiver_id == user_id, FriendRequest.status == "pending"))
+        FriendRequest.receiver_id == user_id, FriendRequest.status == "pending", _not_hidden(user_id)))
 
 
 def list_friends(user: User) -> list[User]:

@@ -7,6 +7,7 @@ from user_agents import parse as parse_user_agent
 
 from blueprints.auth import services as auth_services
 from blueprints.auth import sessions
+from blueprints.blocks.services import list_blocks
 from blueprints.profile import bp, services
 from blueprints.profile.forms import (AvatarForm, EmailForm, LanguageForm, NicknameForm,
                                       PasswordForm, ReceiptsForm, TokenForm)
@@ -61,7 +62,7 @@ def render_profile(failed=None, exc: DomainError | None = None, status: int = 20
     return render_form(
         "profile/profile.html", main_form, exc, status,
         forms=forms, action_form=ActionForm(formdata=None), devices=devices,
-        tokens=services.list_tokens(current_user), **context,
+        tokens=services.list_tokens(current_user), blocks=list_blocks(current_user), **context,
     )
 
 

@@ -11,10 +11,14 @@
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
+//   controls.js, blocked.js  mute and block in the header; blocked people's messages collapsed
+//   drafts.js             (composer.js) what was typed and not sent, per conversation
 //   handlers.js           what each stream event does
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
+import { wireBlockedReveal } from './chat/blocked.js';
 import { Composer } from './chat/composer.js';
+import { Controls } from './chat/controls.js';
 import { ConversationList } from './chat/conversation-list.js';
 import { eventHandlers } from './chat/handlers.js';
 import { Lightbox, wireMessageActions } from './chat/message-actions.js';
@@ -57,12 +61,15 @@ const reading = new ReadMarker({
 const presence = new Presence({ state, text });
 const receipts = new Receipts({ state, messages, text, kind: root.dataset.conversationKind });
 const lightbox = new Lightbox(document.getElementById('lightbox'));
+const controls = new Controls({ state, text, conversations, messages });
+controls.wire();
 
 if (messages.list) {
   messages.showInitial(JSON.parse(document.getElementById('initial-messages').dataset.json));
   reading.soon();
   messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
+  wireBlockedReveal(messages.list, text);
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
 }
 conversations.showTotal();
@@ -97,7 +104,7 @@ const stream = new EventStream({
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
     reading.streamIs(mode);
   },
-  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts }),
+  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, controls }),
   onReset() { window.location.reload(); },
 });
 stream.start();

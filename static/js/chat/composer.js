@@ -4,7 +4,8 @@
 // Also the "typing" pings, the emoji picker, files (button, drop, paste: ./upload.js), and
 // replies: "Replying to <name>: <snippet>" above the composer (× or Esc cancels) until the
 // next message (text, or the first file) goes out quoting that original. Typing "@" offers
-// the members to mention (./mentions.js); the message names those still in its text.
+// the members to mention (./mentions.js); the message names those still in its text. What
+// is typed and not sent is kept as the conversation's draft (./drafts.js).
 //
 //   const composer = new Composer({ form, state, text, messages, replyBar, picker });
 //   composer.wire();
@@ -12,6 +13,7 @@
 //   composer.send(message.body, message.client_id, failedNode, message.reply_to, message.mentioned); // a Retry
 
 import { api } from '../api.js';
+import { Drafts } from './drafts.js';
 import { NO_MENTIONS } from './mentions.js';
 import { attachUploads } from './upload.js';
 
@@ -32,15 +34,21 @@ export class Composer {
     this.quote = null; // the quote of the original the next message replies to, if any
     this.queue = Promise.resolve(); // the POST of the message typed last
     this.lastTypingPing = 0;
+    this.drafts = new Drafts(state.me);
   }
 
   wire() {
-    const { form, box, state } = this;
+    const { form, box, state, drafts } = this;
+    drafts.restore(state.conversationId, box);
+    const keep = () => drafts.save(state.conversationId, box.value);
+    box.addEventListener('input', keep);
+    window.addEventListener('pagehide', keep); // also what the emoji picker put in
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const body = box.value;
       if (!body.trim()) return;
       box.value = '';
+      drafts.clear(state.conversationId);
       this.send(body, crypto.randomUUID(), null, this.takeQuote(), this.picker.take(body));
     });
     this.picker.wire();

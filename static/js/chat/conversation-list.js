@@ -1,6 +1,7 @@
 // The conversation list (#conversation-list): its rows, newest activity first, with previews,
-// unread badges and "[@you]" where someone mentioned this person after their read position;
-// the unread total and the mention mark in the tab's title ("(3) [@you] Chat · Parley"), the
+// unread badges and "[@you]" where someone mentioned this person after their read position,
+// 🔕 and a greyed badge on the conversations they muted (left out of the unread total, but not
+// of the mentions); the unread total and the mention mark in the tab's title ("(3) [@you] Chat · Parley"), the
 // navigation's Chat badges (unread, and "@2": conversations that mention them); the open
 // conversation's name in its heading. A row the server did not render is cloned from
 // the page's <template>s, which the same Jinja macro draws (templates/chat/index.html,
@@ -10,6 +11,7 @@
 //   conversations.setUnread(conversationId, 2);
 //   conversations.setMentioned(conversationId, messageId); // 0 clears the mark
 //   conversations.readUpTo(conversationId, lastReadMessageId); // clears it once read past
+//   conversations.setMuted(conversationId, true);
 //   await conversations.refresh(); // as /api/v1/conversations lists them now
 
 import { api } from '../api.js';
@@ -59,6 +61,19 @@ export class ConversationList {
     this.showTotal();
   }
 
+  isMuted(conversationId) {
+    const row = this.row(conversationId);
+    return Boolean(row) && row.dataset.muted === 'true';
+  }
+
+  setMuted(conversationId, muted) {
+    const row = this.row(conversationId);
+    if (!row) return;
+    row.dataset.muted = muted ? 'true' : '';
+    row.querySelector('[data-muted-mark]').hidden = !muted;
+    this.showTotal();
+  }
+
   // This person's read position in `conversationId` moved to `lastReadId`.
   readUpTo(conversationId, lastReadId) {
     const row = this.row(conversationId);
@@ -69,7 +84,7 @@ export class ConversationList {
     let total = 0;
     let mentioned = 0;
     this.list.querySelectorAll('[data-conversation-id]').forEach((row) => {
-      total += Number(row.dataset.unread) || 0;
+      if (row.dataset.muted !== 'true') total += Number(row.dataset.unread) || 0;
       if (row.dataset.mentioned) mentioned += 1;
     });
     const mark = mentioned ? `${this.mark} ` : '';
@@ -104,6 +119,7 @@ export class ConversationList {
       row.dataset.filter = c.name || '';
       if (c.last_message) row.querySelector('[data-preview]').textContent = c.last_message.preview;
       this.setUnread(c.id, c.unread);
+      this.setMuted(c.id, c.muted);
       this.setMentioned(c.id, c.mentioned ? c.mentioned_message_id : 0);
     }
     const open = conversationId && items.find((c) => c.id === conversationId);

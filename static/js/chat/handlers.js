@@ -8,9 +8,9 @@
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading, receipts}.
+// reading, receipts, controls}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence, receipts } = page;
+  const { state, messages, conversations, presence, receipts, controls } = page;
   const relist = () => { conversations.refresh(); };
   const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
 
@@ -50,6 +50,10 @@ export function eventHandlers(page) {
     'group.invite_changed': relist,
     'friend_request.accepted': relist, // a new direct conversation
     'friend.removed': relist,
+    // This person's own choices, from any of their devices.
+    'conversation.mute_changed': ({ conversation_id: id, muted }) => controls.showMuted(id, muted),
+    'block.created': ({ user }) => controls.showBlocked(user.id, true),
+    'block.deleted': ({ user }) => controls.showBlocked(user.id, false),
   };
   const ephemeral = {
     typing: (data) => presence.showTyping(data),
@@ -64,18 +68,20 @@ export function eventHandlers(page) {
 
 // A message was stored in any of this person's conversations: preview and order the list,
 // count it unread unless it is being read, mark "[@you]" when it mentions them, notify of it
-// while the tab is hidden (a mention always, titled "<name> mentioned you").
+// while the tab is hidden (a mention always, titled "<name> mentioned you"; other messages
+// not in a conversation this person muted; never a blocked person's).
 function noteMessage({ state, text, view, messages, conversations, reading }, message) {
   const id = message.conversation_id;
   const preview = view.previewOf(message);
   const mentioned = state.mentionsMe(message);
-  if (document.hidden && mentioned) notifyMessage(message, text.mentionedYou, preview, { mention: true });
+  const quiet = Boolean(message.sender) && state.blocked.has(message.sender.id); // a blocked person's
+  if (document.hidden && mentioned && !quiet) notifyMessage(message, text.mentionedYou, preview, { mention: true });
   if (!conversations.moveToTop(id, preview)) { conversations.refresh(); return; }
   const fromOther = !state.isMine(message);
   const beingRead = id === state.conversationId && !document.hidden && messages.atBottom();
   if (fromOther && !beingRead) conversations.setUnread(id, conversations.unread(id) + 1);
   if (mentioned && !beingRead) conversations.setMentioned(id, message.id);
-  if (fromOther && document.hidden && !mentioned) notifyMessage(message, text.newMessage, preview);
+  if (fromOther && document.hidden && !mentioned && !quiet && !conversations.isMuted(id)) notifyMessage(message, text.newMessage, preview);
   if (beingRead) reading.soon();
 }
 

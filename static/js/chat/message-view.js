@@ -7,6 +7,8 @@
 //   list.append(view.messageNode(message));          // stored: with its actions
 //   list.append(view.messageNode(draft, 'pending')); // or 'failed', with a Retry button
 
+import { markBlocked } from './blocked.js';
+
 const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
 
@@ -77,6 +79,7 @@ export class MessageView {
     }
     if (state) main.append(this.statusLine(li, message, state));
     li.append(avatar, main);
+    markBlocked(li, message, this.state, text); // a blocked person's, in a group: collapsed
     return li;
   }
 

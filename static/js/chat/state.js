@@ -19,6 +19,8 @@ export class ChatState {
     this.stream = JSON.parse(settings.stream); // {heartbeat, pollTimeout, forcePoll}
     this.mentionable = JSON.parse(settings.mentionable || '[]'); // [{id, nickname, username, initials}]
     this.canMentionAll = settings.mentionAll === 'true'; // a group's owner
+    this.kind = settings.conversationKind || null; // the open conversation's: 'direct' or 'group'
+    this.blocked = new Set(JSON.parse(settings.blocked || '[]')); // ids of the people this person blocked
     this.messages = new Map(); // id -> the message as shown; replays and echoes are dropped by id
     this.favorited = new Set(); // ids of shown messages this person has favorited
     this.oldestId = null; // the oldest message shown: older history loads before it
