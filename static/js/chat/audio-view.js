@@ -32,12 +32,6 @@ export function audioNode(attachment, text) {
   }
   const player = document.createElement('div');
   player.className = 'audio-player';
-  if (attachment.kind === 'voice') {
-    const icon = document.createElement('span');
-    icon.setAttribute('aria-hidden', 'true');
-    icon.textContent = '🎤';
-    player.append(icon);
-  }
   const audio = document.createElement('audio');
   audio.controls = true;
   audio.preload = 'metadata';
