@@ -44,7 +44,8 @@ def send_attachment(args, conversation_id):
     see it, 409 when it was recalled; `mentions` and `mention_all`, whom the caption
     mentions, as a text send takes them, the ids comma-separated). The type is sniffed from
     the bytes: PNG, JPEG, GIF and WebP images that decode become kind image (metadata stripped, with a thumbnail); anything else
-    is a file.
+    is a file (sound a browser plays, read by FFmpeg, keeps its `duration` in seconds and
+    plays inline).
     Images up to IMAGE_MAX_BYTES, files up to FILE_MAX_BYTES, within your storage quota
     (413 otherwise)."""
     upload = args["file"]

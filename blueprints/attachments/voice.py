@@ -1,5 +1,5 @@
-"""Voice messages and audio files: recorded sound sent as a message of kind voice, and the
-length of an uploaded audio file, both read by storage.audio."""
+"""Voice messages: recorded sound sent as a message of kind voice, read and measured by
+storage.audio (audio sent as a file: attachments.services.send_attachment)."""
 import io
 import secrets
 from typing import BinaryIO
@@ -67,12 +67,12 @@ def send_voice(sender: User, conversation_id: int, upload: BinaryIO, client_id: 
     if len(data) > config["VOICE_MAX_BYTES"]:
         raise PayloadTooLarge(_("A voice message can be at most %(n)d MB.",
                                 n=max(1, config["VOICE_MAX_BYTES"] // (1024 * 1024))), "file")
+    check_quota(sender.id, len(data))
     max_seconds = config["VOICE_MAX_SECONDS"]
     try:
         info = offload(_read_voice, data, sniff(data), max_seconds + VOICE_TOLERANCE)
     except AudioRefused as refused:
         raise _refusal(refused.reason, max_seconds) from None
-    check_quota(sender.id, len(data))
     now = utcnow()
     attachment = Attachment(kind="voice", mime=info.mime, size=len(data), blob_key=blob_store().put(data),
                             duration=round(info.duration, 3), name=now.strftime(VOICE_NAME) + EXTENSIONS[info.mime],

@@ -85,7 +85,8 @@ export class VoiceRecorder {
   }
 
   send(blob, clientId = crypto.randomUUID(), row = document.createElement('li'), replyTo = this.takeReply()) {
-    const extension = blob.type.includes('ogg') ? 'ogg' : 'webm';
+    // The name is only a label: the server reads the bytes. Safari records AAC in MP4.
+    const extension = ['ogg', 'mp4', 'webm'].find((kind) => blob.type.includes(kind)) || 'webm';
     const file = new File([blob], `voice.${extension}`, { type: blob.type });
     row.className = 'upload';
     row.replaceChildren();
