@@ -86,7 +86,7 @@ def read_audio(source: BinaryIO, sniffed: str, sound_only: bool = False,
         raise AudioRefused("not_audio")
     codecs, mime = PLAYABLE[demuxer]
     try:
-        container = av.open(source, mode="r", format=demuxer)
+        container = av.open(source, mode="r", format=demuxer, metadata_errors="replace")
     except (av.FFmpegError, ValueError, OSError):
         raise AudioRefused("damaged") from None
     with container:
