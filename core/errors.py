@@ -54,3 +54,9 @@ class PayloadTooLarge(DomainError):
     """An upload is over its size limit."""
 
     status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    """An upload is not of a type this action takes (a voice message that is not sound)."""
+
+    status = 415

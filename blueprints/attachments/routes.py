@@ -8,6 +8,7 @@ from blueprints.attachments import bp, services
 from blueprints.attachments.names import content_disposition
 from extensions import talisman
 from storage import blob_store
+from storage.audio import AUDIO_TYPES
 from storage.images import IMAGE_TYPES
 
 # Nothing an attachment contains may run or load anything, even if a browser sniffs it.
@@ -48,10 +49,13 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
 @login_required
 @talisman(**LOCKED_DOWN)
 def download(public_id: str):
-    """An attachment's bytes. PNG, JPEG, GIF and WebP images open in the browser (unless
-    `?download=1`); everything else is a download of type application/octet-stream."""
+    """An attachment's bytes. PNG, JPEG, GIF and WebP images, and sound that FFmpeg read
+    (a voice message, an audio file with a duration: the page's <audio> player seeks with
+    Range) open in the browser (unless `?download=1`); everything else is a download of type
+    application/octet-stream."""
     attachment = services.viewable_attachment(current_user, public_id)
-    viewable = attachment.kind == "image" and attachment.mime in IMAGE_TYPES
+    viewable = ((attachment.kind == "image" and attachment.mime in IMAGE_TYPES)
+                or (attachment.duration is not None and attachment.mime in AUDIO_TYPES))
     mime = attachment.mime if viewable else "application/octet-stream"
     inline = viewable and not request.args.get("download")
     return _send(attachment.blob_key, mime, "inline" if inline else "attachment", attachment.name,

@@ -45,3 +45,12 @@ class AttachmentCreateSchema(Schema):
 def mention_ids(text: str) -> list[int]:
     """The ids of a `mentions` part ("12,15"), beyond the id range left out (they name nobody)."""
     return [int(part) for part in text.split(",") if part and int(part) <= ID_MAX]
+
+
+class VoiceCreateSchema(Schema):
+    """A voice message upload (multipart/form-data): the recording and optional text parts."""
+
+    file = FileUpload(required=True, metadata={"description": "The recording: Opus or Vorbis in WebM or Ogg "
+                                               "(what MediaRecorder makes), MP3, AAC, WAV or FLAC; sound only"})
+    client_id = Text(load_default="", validate=validate.Length(max=64), pattern=CLIENT_ID_PATTERN)
+    reply_to = WholeNumber(in_text=True, validate=ID_RANGE, metadata={"description": REPLY_TO_DESCRIPTION})

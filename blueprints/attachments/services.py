@@ -16,6 +16,7 @@ from core.errors import DomainError, NotFound, PayloadTooLarge
 from extensions import db
 from models import Attachment, Favorite, Message, User
 from storage import blob_store
+from storage.audio import audio_of
 from storage.images import IMAGE_TYPES, clean_image, sniff
 
 SNIFF_BYTES = 64 * 1024  # what libmagic reads; enough for Office and archive formats
@@ -41,6 +42,15 @@ def storage_used(user_id: int) -> int:
         .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None))) or 0
 
 
+def check_quota(user_id: int, size: int) -> None:
+    """Raise PayloadTooLarge when `size` more bytes would take `user_id`'s attachments past
+    UPLOAD_QUOTA_BYTES."""
+    quota = current_app.config["UPLOAD_QUOTA_BYTES"]
+    if storage_used(user_id) + size > quota:
+        raise PayloadTooLarge(_("Your storage is full (%(n)d MB). Recall some files to make room.",
+                                n=_megabytes(quota)), "file")
+
+
 def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filename: str | None,
                     caption: str = "", client_id: str | None = None, reply_to: int | None = None,
                     mentions: list[int] | None = None, mention_all: bool = False) -> "chat.Sent":
@@ -50,7 +60,9 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     browser. A PNG, JPEG, GIF or WebP that Pillow decodes within the pixel limit (every frame
     of an animation counted: storage.images.animation_pixels) becomes an image: re-encoded
     without metadata, with a thumbnail. Anything else, including an image
-    that fails those checks, is a file, served only as a download. `caption` is optional
+    that fails those checks, is a file, served only as a download, unless it is sound a
+    browser plays (storage.audio.read_audio): then its duration (seconds) is kept, and it is
+    served inline as its audio type to the page's player. `caption` is optional
     text (up to 5,000 characters); `reply_to` a message id to reply to, and `mentions` and
     `mention_all` whom the caption mentions, as `send_message` takes them. Limits (bytes):
     IMAGE_MAX_BYTES, FILE_MAX_BYTES and the sender's UPLOAD_QUOTA_BYTES.
@@ -90,18 +102,16 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
         except DomainError:
             image = None  # damaged, a bomb, or not what it claims: it goes out as a plain file
         upload.seek(0)
-    stored_size = len(image.data) if image else size
-    quota = config["UPLOAD_QUOTA_BYTES"]
-    if storage_used(sender.id) + stored_size > quota:
-        raise PayloadTooLarge(_("Your storage is full (%(n)d MB). Recall some files to make room.",
-                                n=_megabytes(quota)), "file")
+    check_quota(sender.id, len(image.data) if image else size)
+    sound = None if image is not None else audio_of(upload, mime)
     if image is not None:
         attachment = Attachment(kind="image", mime=image.mime, size=len(image.data),
                                 blob_key=store.put(image.data), thumbnail_key=store.put(image.thumbnail),
                                 width=image.width, height=image.height)
     else:
         key, stored = store.put_file(upload)
-        attachment = Attachment(kind="file", mime=mime, size=stored, blob_key=key)
+        attachment = Attachment(kind="file", mime=sound.mime if sound else mime, size=stored, blob_key=key,
+                                duration=round(sound.duration, 3) if sound else None)
     attachment.public_id = secrets.token_urlsafe(18)  # 144 random bits
     attachment.name = clean_file_name(filename)
     attachment.uploader_id = sender.id

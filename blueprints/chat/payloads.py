@@ -127,6 +127,9 @@ def preview(message: Message) -> str:
     if message.kind == "file":
         name = message.attachment.name if message.attachment else ""
         return (_("[File]") + " " + name)[:120]
+    if message.kind == "voice":
+        seconds = round(message.attachment.duration or 0) if message.attachment else 0
+        return f"{_('[Voice]')} {seconds // 60}:{seconds % 60:02d}"
     return message.body[:120]
 
 

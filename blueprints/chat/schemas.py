@@ -33,7 +33,7 @@ class QuoteSchema(Schema):
 
     id = fields.Integer(required=True, metadata={"description": "The original message's id"})
     sender = fields.Nested(UserSchema, allow_none=True, required=True)
-    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file", "voice"]})
     snippet = fields.String(required=True, metadata={
         "maxLength": 120, "description": "One line: a text's words, an image's or file's name (show the kind "
                                          "before it); empty once the original is recalled"})

@@ -13,7 +13,7 @@ class FavoriteSchema(Schema):
     message_id = fields.Integer(allow_none=True, required=True)
     conversation_id = fields.Integer(allow_none=True, required=True)
     conversation_name = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file"]})
+    kind = fields.String(required=True, metadata={"enum": ["text", "image", "file", "voice"]})
     body = fields.String(required=True)
     html = fields.String(required=True)
     sender = fields.Nested(UserSchema, allow_none=True, required=True)

@@ -7,6 +7,7 @@
 //   message-list.js       the open conversation's messages
 //   conversation-list.js  the conversation list, unread counts, the open conversation's name
 //   composer.js, upload.js  sending text, emoji and files, replies
+//   voice.js, audio-view.js  recording and sending voice messages; sound played inline
 //   mentions.js           the composer's "@" suggestions and whom a message mentions
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
@@ -30,12 +31,14 @@ import { Presence } from './chat/presence.js';
 import { ReadMarker } from './chat/reading.js';
 import { Receipts } from './chat/receipts.js';
 import { ChatState } from './chat/state.js';
+import { VoiceRecorder } from './chat/voice.js';
 
 const root = document.getElementById('chat');
 const state = new ChatState(root);
 const text = document.getElementById('chat-messages').dataset; // the page's translated strings
 const form = document.getElementById('composer'); // null when no conversation is open
 let composer = null;
+let voice = null;
 
 const view = new MessageView({
   state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
@@ -51,7 +54,7 @@ const conversations = new ConversationList({
   heading: document.querySelector('[data-conversation-title]'),
   state,
   mark: text.mentionMark,
-  onClosed: () => { if (composer) composer.close(); },
+  onClosed: () => { if (composer) composer.close(); if (voice) voice.close(); },
 });
 // This page's id for its event stream, by which it tells the server which conversation it views.
 const tab = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -89,6 +92,13 @@ if (form) {
   });
   composer = new Composer({ form, state, text, messages, replyBar: document.querySelector('[data-reply-bar]'), picker });
   composer.wire();
+  voice = new VoiceRecorder({
+    conversationId: state.conversationId, text, button: form.querySelector('[data-voice]'),
+    bar: document.querySelector('[data-voice-bar]'), list: document.querySelector('[data-uploads]'),
+    onSent: (message) => messages.add(message),
+    takeReply: () => { const quote = composer.takeQuote(); return quote && quote.id; },
+  });
+  voice.wire();
 }
 offerNotifications(document.querySelector('[data-enable-notifications]'));
 

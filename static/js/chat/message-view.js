@@ -8,6 +8,7 @@
 //   list.append(view.messageNode(draft, 'pending')); // or 'failed', with a Retry button
 
 import { markBlocked } from './blocked.js';
+import { audioNode, formatDuration, isAudio } from './audio-view.js';
 
 const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
@@ -115,10 +116,12 @@ export class MessageView {
     if (quote.recalled) line.textContent = this.text.quoteRecalled;
     else if (quote.kind === 'image') line.textContent = `${this.text.imagePreview} ${quote.snippet}`;
     else if (quote.kind === 'file') line.textContent = `${this.text.filePreview} ${quote.snippet}`;
+    else if (quote.kind === 'voice') line.textContent = this.text.voicePreview;
     else line.textContent = quote.snippet;
   }
 
   attachmentNode(attachment) {
+    if (isAudio(attachment)) return audioNode(attachment, this.text); // a voice message, or an audio file
     const link = document.createElement('a');
     link.href = attachment.url;
     if (attachment.kind === 'image' && attachment.thumbnail_url) {
@@ -191,6 +194,9 @@ export class MessageView {
     if (message.recalled) return text.recalledPreview;
     if (message.attachment && message.attachment.kind === 'image') {
       return `${text.imagePreview} ${message.body}`.trim().slice(0, PREVIEW_CHARS);
+    }
+    if (message.attachment && message.attachment.kind === 'voice') {
+      return `${text.voicePreview} ${formatDuration(message.attachment.duration)}`;
     }
     if (message.attachment) return `${text.filePreview} ${message.attachment.name}`.slice(0, PREVIEW_CHARS);
     return message.body.slice(0, PREVIEW_CHARS);

@@ -10,13 +10,14 @@ import { ApiError, csrfToken } from '../api.js';
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an
 // ApiError (status 0 when the network failed, -1 when cancelled); `onProgress(fraction)`
 // is called as the bytes go out; `replyTo` is the id of a message it replies to; `mentioned`
-// whom its caption mentions ({mentions: [ids], mention_all}).
+// whom its caption mentions ({mentions: [ids], mention_all}); `kind` 'voice' sends a
+// recording to the voice endpoint instead.
 export function uploadAttachment(conversationId, file, {
-  clientId, caption = '', replyTo = null, mentioned = null, onProgress,
+  clientId, caption = '', replyTo = null, mentioned = null, onProgress, kind = 'attachments',
 } = {}) {
   const xhr = new XMLHttpRequest();
   const done = new Promise((resolve, reject) => {
-    xhr.open('POST', `/api/v1/conversations/${conversationId}/attachments`);
+    xhr.open('POST', `/api/v1/conversations/${conversationId}/${kind === 'voice' ? 'voice' : 'attachments'}`);
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.setRequestHeader('X-CSRFToken', csrfToken());
     xhr.responseType = 'json';
