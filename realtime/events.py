@@ -1,5 +1,6 @@
-"""The event vocabulary: every durable event type, one builder per type, the membership rules
-the hub applies, and the two dicts an event is turned into (docs/delivery.md, "The vocabulary").
+"""The event vocabulary: every durable event type, one builder per type, the broker messages
+never stored, and the two dicts an event is turned into (docs/delivery.md, "The vocabulary";
+which types start or end a stay is realtime/memberships.py's rule).
 
 A builder takes plain arguments (ids, and the dicts services already build, such as a
 message's JSON) and returns a `NewEvent`: its type, its data exactly as clients receive it,
@@ -61,7 +62,7 @@ def friend_request_sent(request: dict, *, new: bool, sender_id: int, receiver_id
 
 def friend_request_accepted(request: dict, conversation_id: int, *, sender_id: int, receiver_id: int) -> NewEvent:
     """The receiver accepted; both now share direct conversation `conversation_id` (it starts
-    both their stays, from the conversation's very beginning: see `stays_started`)."""
+    both their stays, from the conversation's very beginning: see realtime/memberships.stays_started)."""
     return NewEvent(FRIEND_REQUEST_ACCEPTED, {"request": request, "conversation_id": conversation_id},
                     user_ids=(sender_id, receiver_id))
 
@@ -137,47 +138,43 @@ def message_recalled(conversation_id: int, message_id: int) -> NewEvent:
 
 
 def message_edited(conversation_id: int, message: dict) -> NewEvent:
-    """The sender edited a message's text; `message` is its JSON after the edit (with
-    "edited_at")."""
+    """The sender edited a message's text; `message` is its JSON after the edit."""
     return NewEvent(MESSAGE_EDITED, {"message": message}, conversation_id=conversation_id)
 
 
 def message_hidden(user_id: int, conversation_id: int, message_id: int) -> NewEvent:
-    """`user_id` deleted message `message_id` from their own view ("delete for me"): their
-    devices only."""
+    """`user_id` deleted message `message_id` from their own view ("delete for me")."""
     return NewEvent(MESSAGE_HIDDEN, {"conversation_id": conversation_id, "message_id": message_id},
                     user_ids=(user_id,))
 
 
 def message_pinned(conversation_id: int, pin: dict) -> NewEvent:
-    """A message was pinned; `pin` is its JSON as the conversation's pins list it
-    ({"message_id", "pinned_by", "pinned_at", "message"})."""
+    """A message was pinned; `pin` is its JSON as the conversation's pins list shows it."""
     return NewEvent(MESSAGE_PINNED, {"conversation_id": conversation_id, "pin": pin}, conversation_id=conversation_id)
 
 
 def message_unpinned(conversation_id: int, message_id: int, by: int) -> NewEvent:
-    """Member `by` unpinned message `message_id` (or it was recalled or deleted)."""
+    """Member `by` unpinned message `message_id` (or recalled it)."""
     return NewEvent(MESSAGE_UNPINNED, {"conversation_id": conversation_id, "message_id": message_id, "by": by},
                     conversation_id=conversation_id)
 
 
 def reaction_changed(added: bool, conversation_id: int, message_id: int, emoji: str, user: dict) -> NewEvent:
-    """`user` (a brief) added (`added`: reaction.added) or took back (reaction.removed) the
-    reaction `emoji` on message `message_id`."""
+    """`user` (a brief) added (reaction.added) or took back (reaction.removed) `emoji` on a message."""
     return NewEvent(REACTION_ADDED if added else REACTION_REMOVED,
                     {"conversation_id": conversation_id, "message_id": message_id, "emoji": emoji, "user": user},
                     conversation_id=conversation_id)
 
 
 def conversation_mute_changed(user_id: int, conversation_id: int, muted: bool) -> NewEvent:
-    """`user_id` muted (or unmuted) conversation `conversation_id`: their devices only."""
+    """`user_id` muted or unmuted conversation `conversation_id`: their own devices hear of it."""
     return NewEvent(CONVERSATION_MUTE_CHANGED, {"conversation_id": conversation_id, "muted": muted},
                     user_ids=(user_id,))
 
 
 def block_changed(blocked: bool, blocker_id: int, user: dict) -> NewEvent:
-    """`blocker_id` blocked (`blocked`: block.created) or unblocked (block.deleted) `user`
-    (a brief). Only the blocker's devices hear of it: the blocked person is never told."""
+    """`blocker_id` blocked (block.created) or unblocked (block.deleted) `user` (a brief): to
+    the blocker alone, the blocked person is never told."""
     return NewEvent(BLOCK_CREATED if blocked else BLOCK_DELETED, {"user": user}, user_ids=(blocker_id,))
 
 
@@ -217,48 +214,6 @@ def favorite_deleted(user_id: int, favorite_id: int, message_id: int) -> NewEven
 def user_updated(user: dict, audience: Iterable[int]) -> NewEvent:
     """`user` (a brief) changed their name or picture; `audience` is everyone who shows it."""
     return NewEvent(USER_UPDATED, {"user": user}, user_ids=tuple(sorted(set(audience))))
-
-
-# -- membership rules (the hub keeps stays by them: docs/delivery.md, "Fan-out") ---------------
-# Which types start or end a stay in a conversation (the services stamp the Membership rows
-# with the same events), and where in the data the people are.
-def _accepted_starts(event: dict) -> list[tuple[int, int, int]]:
-    # Two new friends share a direct conversation from its very start (joined at 0).
-    data = event["data"]
-    request = data["request"]
-    return [(request["sender"]["id"], data["conversation_id"], 0),
-            (request["receiver"]["id"], data["conversation_id"], 0)]
-
-
-def _members_start(event: dict) -> list[tuple[int, int, int]]:
-    return [(person["id"], event["conversation_id"], event["id"]) for person in event["data"]["members"]]
-
-
-def _member_starts(event: dict) -> list[tuple[int, int, int]]:
-    return [(event["data"]["member"]["id"], event["conversation_id"], event["id"])]
-
-
-_STARTS = {FRIEND_REQUEST_ACCEPTED: _accepted_starts, GROUP_CREATED: _members_start,
-           GROUP_MEMBER_ADDED: _members_start, GROUP_MEMBER_JOINED: _member_starts}
-_ENDS_ONE = {GROUP_MEMBER_LEFT, GROUP_MEMBER_REMOVED}  # data["user_id"] leaves
-_ENDS_ALL = {GROUP_DISSOLVED}  # every member leaves
-MEMBERSHIP_TYPES = frozenset({*_STARTS, *_ENDS_ONE, *_ENDS_ALL})
-
-
-def stays_started(event: dict) -> list[tuple[int, int, int]]:
-    """The stays `event` (a wire dict) starts: [(user id, conversation id, joined event id)]."""
-    starts = _STARTS.get(event["type"])
-    return starts(event) if starts is not None else []
-
-
-def stays_ended(event: dict) -> list[int] | None:
-    """The people whose stay in event["conversation_id"] ends with `event` (a wire dict):
-    [] for most types, None for everyone in it (group.dissolved)."""
-    if event["type"] in _ENDS_ONE:
-        return [event["data"]["user_id"]]
-    if event["type"] in _ENDS_ALL:
-        return None
-    return []
 
 
 # -- broker messages that are never stored -----------------------------------------------------

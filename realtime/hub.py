@@ -22,9 +22,8 @@ from flask import Flask
 
 from realtime import store
 from realtime.broker import Broker
-from realtime.events import (DISABLE, EVENTS, MEMBERSHIP_TYPES, MESSAGE_CREATED, REVOKE, TYPING, VIEW, client_view,
-                             stays_ended)
-from realtime.memberships import Memberships
+from realtime.events import DISABLE, EVENTS, MESSAGE_CREATED, REVOKE, TYPING, VIEW, client_view
+from realtime.memberships import MEMBERSHIP_TYPES, Memberships, stays_ended
 from realtime.presence import PRESENCE_KINDS, PresenceRelay
 from realtime.stream import PING_ITEM, Stream, event_item
 from realtime.viewing import Viewing

@@ -3,15 +3,58 @@ order by the hub's listener (docs/delivery.md, "Fan-out").
 
 A person's stays are loaded from the database when their first stream here opens and
 installed with `install`; from then on the membership events flowing through the ordered
-listener update them (which types start or end a stay, and who, is realtime/events.py's
-rule), so permissions change exactly at the event that changed them. Only people with a
+listener update them (which types start or end a stay, and who: the rules below, over
+realtime/events.py's types), so permissions change exactly at the event that changed them. Only people with a
 stream here (or within their offline grace) are kept.
 """
 from collections import defaultdict, deque
 
-from realtime.events import stays_ended, stays_started
+from realtime.events import (FRIEND_REQUEST_ACCEPTED, GROUP_CREATED, GROUP_DISSOLVED, GROUP_MEMBER_ADDED,
+                             GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, GROUP_MEMBER_REMOVED)
 
 RECENT_LIMIT = 10_000  # membership events remembered, to bring a newly loaded view up to date
+
+
+# -- membership rules (the hub keeps stays by them: docs/delivery.md, "Fan-out") ---------------
+# Which types start or end a stay in a conversation (the services stamp the Membership rows
+# with the same events), and where in the data the people are.
+def _accepted_starts(event: dict) -> list[tuple[int, int, int]]:
+    # Two new friends share a direct conversation from its very start (joined at 0).
+    data = event["data"]
+    request = data["request"]
+    return [(request["sender"]["id"], data["conversation_id"], 0),
+            (request["receiver"]["id"], data["conversation_id"], 0)]
+
+
+def _members_start(event: dict) -> list[tuple[int, int, int]]:
+    return [(person["id"], event["conversation_id"], event["id"]) for person in event["data"]["members"]]
+
+
+def _member_starts(event: dict) -> list[tuple[int, int, int]]:
+    return [(event["data"]["member"]["id"], event["conversation_id"], event["id"])]
+
+
+_STARTS = {FRIEND_REQUEST_ACCEPTED: _accepted_starts, GROUP_CREATED: _members_start,
+           GROUP_MEMBER_ADDED: _members_start, GROUP_MEMBER_JOINED: _member_starts}
+_ENDS_ONE = {GROUP_MEMBER_LEFT, GROUP_MEMBER_REMOVED}  # data["user_id"] leaves
+_ENDS_ALL = {GROUP_DISSOLVED}  # every member leaves
+MEMBERSHIP_TYPES = frozenset({*_STARTS, *_ENDS_ONE, *_ENDS_ALL})
+
+
+def stays_started(event: dict) -> list[tuple[int, int, int]]:
+    """The stays `event` (a wire dict) starts: [(user id, conversation id, joined event id)]."""
+    starts = _STARTS.get(event["type"])
+    return starts(event) if starts is not None else []
+
+
+def stays_ended(event: dict) -> list[int] | None:
+    """The people whose stay in event["conversation_id"] ends with `event` (a wire dict):
+    [] for most types, None for everyone in it (group.dissolved)."""
+    if event["type"] in _ENDS_ONE:
+        return [event["data"]["user_id"]]
+    if event["type"] in _ENDS_ALL:
+        return None
+    return []
 
 
 class Memberships:
@@ -78,13 +121,13 @@ class Memberships:
 
     # -- applying events, in id order ---------------------------------------------------------
     def apply_starts(self, event: dict) -> None:
-        """Before `event` (a wire dict of one of realtime.events.MEMBERSHIP_TYPES) is
+        """Before `event` (a wire dict of one of MEMBERSHIP_TYPES) is
         delivered: remember it, and start the stays it starts, so the newcomers receive it."""
         self._recent.append(event)
         self._start(event)
 
     def apply_ends(self, event: dict) -> None:
-        """After `event` (a wire dict of one of realtime.events.MEMBERSHIP_TYPES) is
+        """After `event` (a wire dict of one of MEMBERSHIP_TYPES) is
         delivered: end the stays it ends, so those leaving still receive it and nothing after."""
         self._end(event)
 
