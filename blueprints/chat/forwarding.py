@@ -31,13 +31,12 @@ from search import index as search_index
 _ATTACHMENT_FIELDS = ("kind", "name", "mime", "size", "blob_key", "thumbnail_key", "width", "height", "duration")
 
 
-def _distinct(ids, setting: str, field: str, too_many: str) -> list[int]:
+def _distinct(ids, limit: int, field: str, none: str, too_many: str) -> list[int]:
     wanted = list(dict.fromkeys(ids or ()))
     if not wanted:
-        raise DomainError(_("Choose at least one."), field)
-    limit = current_app.config[setting]
+        raise DomainError(none, field)
     if len(wanted) > limit:
-        raise DomainError(too_many % {"n": limit}, field)
+        raise DomainError(too_many, field)
     return wanted
 
 
@@ -70,10 +69,14 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
     Forbidden (a direct conversation with someone no longer a friend, or as
     sendable_conversation refuses).
     """
-    message_ids = _distinct(message_ids, "FORWARD_MAX_MESSAGES", "message_ids",
-                            _("At most %(n)d messages can be forwarded at once."))
-    conversation_ids = _distinct(conversation_ids, "FORWARD_MAX_CONVERSATIONS", "conversation_ids",
-                                 _("Forward to at most %(n)d conversations at once."))
+    config = current_app.config
+    most = config["FORWARD_MAX_MESSAGES"]
+    message_ids = _distinct(message_ids, most, "message_ids", _("Choose at least one message to forward."),
+                            _("At most %(n)d messages can be forwarded at once.", n=most))
+    most = config["FORWARD_MAX_CONVERSATIONS"]
+    conversation_ids = _distinct(conversation_ids, most, "conversation_ids",
+                                 _("Choose at least one conversation to forward to."),
+                                 _("Forward to at most %(n)d conversations at once.", n=most))
     originals = _originals(user, message_ids)
     # As a send's batch does: the targets' row locks first, so who may send there stays true
     # until COMMIT (a member removed meanwhile waits for it, or is seen as removed).

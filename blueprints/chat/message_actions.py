@@ -64,7 +64,7 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
     if message.sender_id != user.id:
         raise Forbidden(_("You can only edit your own messages."))
     if message.recalled_at is not None:
-        raise Conflict(_("This message was recalled."))
+        raise Conflict(_("That message was recalled, so it can no longer be edited."))
     if message.kind not in EDITABLE_KINDS:
         raise Forbidden(_("Voice messages cannot be edited."))
     window = current_app.config["EDIT_WINDOW"]

@@ -9,6 +9,8 @@
 //   composer.js, upload.js  sending text, emoji and files, replies
 //   mentions.js           the composer's "@" suggestions and whom a message mentions
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
+//   message-marks.js, message-editing.js, forwarding.js  "(edited)", "Forwarded from", edit,
+//                         delete for me, forward
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   handlers.js           what each stream event does
@@ -16,8 +18,10 @@ import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
 import { Composer } from './chat/composer.js';
 import { ConversationList } from './chat/conversation-list.js';
+import { Forwarder } from './chat/forwarding.js';
 import { eventHandlers } from './chat/handlers.js';
 import { Lightbox, wireMessageActions } from './chat/message-actions.js';
+import { wireEditing } from './chat/message-editing.js';
 import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
@@ -64,6 +68,9 @@ if (messages.list) {
   messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
+  wireEditing({ messages, state });
+  new Forwarder({ messages, state, bar: document.querySelector('[data-forward-bar]'),
+    dialog: document.getElementById('forward-dialog'), conversationList: conversations.list }).wire();
 }
 conversations.showTotal();
 const filter = document.getElementById('conversation-filter');
