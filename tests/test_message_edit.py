@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from blueprints.chat.schemas import MessageSchema
+from blueprints.friends import services as friends
 from extensions import db
-from models import Message, MessageEdit
+from models import Message, MessageEdit, User
 from tests.support.api import API, assert_error, favorite, recall, send_text
 from tests.support.events import cursor, events_of
 from tests.support.uploads import image_bytes, uploaded
@@ -158,3 +159,11 @@ def test_reconnecting_replays_the_edit(app, alice_and_friends, group, as_):
     edited(as_("alice"), message["id"], "v2")
     edited(as_("alice"), message["id"], "v3")
     assert [data["message"]["body"] for _kind, data in events_of(app, bob, after, "message.edited")] == ["v2", "v3"]
+
+
+def test_no_edits_in_a_direct_conversation_once_no_longer_friends(app, alice_and_friends, direct, as_):
+    alice, bob, *_ = alice_and_friends
+    message = send_text(as_("alice"), direct, "see you")
+    with app.app_context():
+        friends.delete_friend(db.session.get(User, alice), bob)
+    assert_error(edit(as_("alice"), message["id"], "never mind"), 403)

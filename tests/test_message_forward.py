@@ -2,9 +2,9 @@
 marked with their original sender; attachments served to the target's members from the same
 stored bytes; what is refused (a message I cannot see, a recalled one, a conversation where I
 may not send, too many), all or nothing."""
+from blueprints.friends import services as friends
 from extensions import db
 from models import User
-from blueprints.friends import services as friends
 from tests.support.api import API, assert_error, get, recall, send_text
 from tests.support.events import cursor, events_of
 from tests.support.factories import direct_conversation
@@ -114,7 +114,7 @@ def test_a_recalled_message_cannot_be_forwarded(app, group, direct, as_):
 
 
 def test_not_into_a_conversation_i_am_not_in(app, alice_and_friends, group, as_):
-    alice, bob, *_ = alice_and_friends
+    alice, *_ = alice_and_friends
     message = send_text(as_("alice"), direct_conversation(app, alice, alice_and_friends[3]), "hi dave")
     assert_error(forward(as_("dave"), [message["id"]], [group]), 404)
 
@@ -129,7 +129,7 @@ def test_not_to_someone_no_longer_a_friend(app, alice_and_friends, group, as_):
 
 
 def test_all_or_nothing(app, alice_and_friends, group, direct, as_):
-    alice, bob, *_ = alice_and_friends
+    alice, *_ = alice_and_friends
     message = send_text(as_("alice"), group, "to everyone")
     after = cursor(app)
     assert_error(forward(as_("bob"), [message["id"]], [direct, group, 987654]), 404)
