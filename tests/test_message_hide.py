@@ -92,3 +92,13 @@ def test_a_message_i_cannot_see_cannot_be_hidden(app, group, as_):
     message = send_text(as_("alice"), group, "members only")
     assert_error(hide(as_("dave"), message["id"]), 404)
     assert_error(hide(as_("bob"), 987654), 404)
+
+
+def test_a_hidden_mention_leaves_my_mentions_list(app, alice_and_friends, group, as_):
+    _alice, bob, *_ = alice_and_friends
+    client, headers = as_("alice")
+    message = client.post(f"{API}/conversations/{group}/messages", json={"body": "@Bob look", "mentions": [bob]},
+                          headers=headers).get_json()
+    hide(as_("bob"), message["id"])
+    client, _headers = as_("bob")
+    assert client.get(f"{API}/mentions").get_json()["items"] == []
