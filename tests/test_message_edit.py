@@ -12,6 +12,7 @@ from extensions import db
 from models import Message, MessageEdit, User
 from tests.support.api import API, assert_error, favorite, recall, send_text
 from tests.support.events import cursor, events_of
+from tests.support.factories import add_to_group
 from tests.support.uploads import image_bytes, uploaded
 
 
@@ -167,3 +168,13 @@ def test_no_edits_in_a_direct_conversation_once_no_longer_friends(app, alice_and
     with app.app_context():
         friends.delete_friend(db.session.get(User, alice), bob)
     assert_error(edit(as_("alice"), message["id"], "never mind"), 403)
+
+
+def test_someone_who_joined_after_the_message_is_not_told_its_new_text(app, alice_and_friends, group, as_):
+    alice, bob, _carol, dave = alice_and_friends
+    message = send_text(as_("alice"), group, "before dave came")
+    add_to_group(app, alice, group, dave)
+    after = cursor(app)
+    edited(as_("alice"), message["id"], "edited after dave came")
+    assert events_of(app, dave, after) == []
+    assert [data["message"]["body"] for _kind, data in events_of(app, bob, after)] == ["edited after dave came"]
