@@ -1,5 +1,5 @@
 """/api/v1/messages: edit your message, delete one for yourself, forward messages."""
-from flask import request
+from flask import current_app, request
 
 from blueprints.chat import forwarding, message_actions
 from blueprints.chat.action_schemas import ForwardedCopiesSchema, ForwardSchema, MessageEditSchema
@@ -12,11 +12,13 @@ bp = ApiBlueprint("api_message_actions", __name__, description="Edit, delete for
 
 
 def _forward_cost() -> int:
-    """A forward counts as one send per conversation it goes to (at least one)."""
+    """A forward counts as one send per conversation it goes to: at least one, at most
+    FORWARD_MAX_CONVERSATIONS (a longer list is refused with its own 400)."""
     body = request.get_json(silent=True)
     targets = body.get("conversation_ids") if isinstance(body, dict) else None
-    return max(1, len(set(targets))) if isinstance(targets, list) and all(
-        isinstance(i, int) for i in targets) else 1
+    if not isinstance(targets, list) or not all(isinstance(i, int) for i in targets):
+        return 1
+    return min(max(1, len(set(targets))), current_app.config["FORWARD_MAX_CONVERSATIONS"])
 
 
 @bp.route("/messages/<int:message_id>", methods=["PATCH"])
