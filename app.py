@@ -13,6 +13,7 @@ from blueprints.auth.routes import bp as auth_bp
 from blueprints.blocks.api import bp as api_blocks_bp
 from blueprints.blocks.routes import bp as blocks_bp
 from blueprints.chat.api import bp as api_chat_bp
+from blueprints.chat.message_api import bp as api_message_actions_bp
 from blueprints.chat.receipts import record_viewed
 from blueprints.chat.routes import bp as chat_bp
 from blueprints.events.routes import bp as events_bp
@@ -105,7 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(mentions_bp)
     app.register_blueprint(blocks_bp)
     for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp,
-                   api_search_bp, api_mentions_bp, api_blocks_bp):
+                   api_search_bp, api_mentions_bp, api_blocks_bp, api_message_actions_bp):
         api.register_blueprint(api_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)

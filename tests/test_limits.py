@@ -105,6 +105,26 @@ def test_one_persons_send_budget_leaves_anothers_alone(app, direct, as_):
     assert send_file(as_("bob"), direct, 4).status_code == 201
 
 
+def forward(browser, message_id: int, conversation_ids: list[int]):
+    return call(browser, "POST", f"{API}/messages/forward",
+                json={"message_ids": [message_id], "conversation_ids": conversation_ids})
+
+
+def test_a_forward_spends_one_send_per_conversation_it_goes_to(app, alice_and_friends, direct, group, as_):
+    alice, *_ = alice_and_friends
+    original = send_message(app, alice, group, "pass it on")
+    assert forward(as_("alice"), original, [direct, group]).status_code == 201
+    assert "sending messages too fast" in assert_refused(send_text(as_("alice"), direct, 1))
+
+
+def test_a_forward_to_more_conversations_than_the_budget_is_refused(app, alice_and_friends, direct, group, as_):
+    alice, _bob, carol, _dave = alice_and_friends
+    original = send_message(app, alice, group, "pass it on")
+    after = cursor(app)
+    assert_refused(forward(as_("alice"), original, [direct, group, direct_conversation(app, alice, carol)]))
+    assert cursor(app) == after
+
+
 # Typing
 
 def test_typing_beyond_its_budget_is_refused(app, direct, as_):

@@ -35,11 +35,12 @@ def _size_of(upload: BinaryIO) -> int:
 
 def storage_used(user_id: int) -> int:
     """Bytes of attachments `user_id` has sent that still count against their quota (those
-    of recalled messages no longer do)."""
+    of recalled messages no longer do, and forwarded copies never did: they share the
+    original's stored bytes, chat/forwarding.py)."""
     return db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0))
         .join(Message, Message.id == Attachment.message_id)
-        .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None))) or 0
+        .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None), Message.forwarded.is_(False))) or 0
 
 
 def check_quota(user_id: int, size: int) -> None:

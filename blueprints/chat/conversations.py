@@ -2,6 +2,7 @@
 online."""
 from sqlalchemy import and_, func, or_, select
 
+from blueprints.chat.hiding import not_hidden
 from blueprints.chat.mentions import unread_mentions
 from blueprints.chat.payloads import preview
 from blueprints.chat.services import peer_of, readable_conversation, unread_count, visible_in
@@ -13,7 +14,7 @@ from realtime import online_among
 
 def list_conversations(user: User) -> list[dict]:
     """`user`'s conversations, most recent activity first: name, avatar (the other person for
-    a direct conversation), last message preview, unread count, and `mentioned` (someone
+    a direct conversation), last message preview (of a message they have not hidden), unread count, and `mentioned` (someone
     mentioned them after their read position; `mentioned_message_id` the newest such
     message: mentions.unread_mentions, one query for every row), and `muted` (chat/muting.py)."""
     rows = db.session.execute(
@@ -31,7 +32,8 @@ def list_conversations(user: User) -> list[dict]:
     result = []
     for conversation, stay in rows:
         stays = all_stays[conversation.id]
-        last = db.session.scalar(select(Message).where(Message.conversation_id == conversation.id, visible_in(stays))
+        last = db.session.scalar(select(Message).where(Message.conversation_id == conversation.id, visible_in(stays),
+                                                       not_hidden(user.id))
                                  .order_by(Message.id.desc()).limit(1))
         item = {"id": conversation.id, "kind": conversation.kind, "name": conversation.name,
                 "peer": None, "last_message": None, "last_activity_at": conversation.last_activity_at.isoformat(),

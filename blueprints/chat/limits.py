@@ -7,10 +7,11 @@ from flask_limiter import RouteLimit
 from core.ratelimit import person_limit
 
 
-def send_limit() -> RouteLimit:
-    """A decorator limiting a send view (text, attachments) to MESSAGE_RATE_LIMIT per person,
-    counted in the one "send" budget every send view shares (429 beyond it)."""
-    return person_limit("MESSAGE_RATE_LIMIT", "send", lambda: _("You are sending messages too fast."))
+def send_limit(**options) -> RouteLimit:
+    """A decorator limiting a send view (text, attachments, forwards) to MESSAGE_RATE_LIMIT per
+    person, counted in the one "send" budget every send view shares (429 beyond it); `options`
+    as person_limit's (a forward's `cost`: one per conversation it goes to)."""
+    return person_limit("MESSAGE_RATE_LIMIT", "send", lambda: _("You are sending messages too fast."), **options)
 
 
 def typing_limit() -> RouteLimit:

@@ -51,7 +51,7 @@ class MentionSchema(Schema):
 class ForwardedSchema(Schema):
     """Where a forwarded copy comes from."""
 
-    from_ = fields.Nested(UserSchema, allow_none=True, required=True, data_key="from", metadata={
+    from_ = fields.Nested(UserSchema, allow_none=True, required=True, data_key="from", attribute="from", metadata={
         "description": "Who sent the message it copies; null once that account is gone"})
 
 

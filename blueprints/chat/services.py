@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from blueprints.blocks.services import message_refusal
 from blueprints.chat import mentions as mention_rows
+from blueprints.chat.hiding import not_hidden
 from blueprints.chat.mentions import NO_MENTIONS, Mentions, checked_mentions
 from blueprints.chat.payloads import message_json, new_text_json
 from blueprints.chat.replies import quote_for_reply
@@ -187,13 +188,14 @@ def recall_message(user: User, message_id: int) -> Message:
 
 
 def history(user: User, conversation_id: int, before: int | None, limit: int) -> tuple[list[Message], bool]:
-    """Messages `user` may see, newest first, older than message id `before` (if given); at
-    most `limit` (1–100); and whether older ones remain. NotFound for non-members."""
+    """Messages `user` may see and has not hidden (hiding.py), newest first, older than
+    message id `before` (if given); at most `limit` (1–100); and whether older ones remain.
+    NotFound for non-members."""
     if not 1 <= limit <= HISTORY_MAX:
         raise DomainError(_("limit must be between 1 and %(n)d.", n=HISTORY_MAX), "limit")
     _conversation, stays = readable_conversation(user, conversation_id)
     query = (select(Message).options(selectinload(Message.attachment))
-             .where(Message.conversation_id == conversation_id, visible_in(stays)))
+             .where(Message.conversation_id == conversation_id, visible_in(stays), not_hidden(user.id)))
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
@@ -201,11 +203,12 @@ def history(user: User, conversation_id: int, before: int | None, limit: int) ->
 
 
 def messages_from(user: User, conversation_id: int, message_id: int, context: int, cap: int) -> list[Message] | None:
-    """Messages `user` may see from `context` messages before `message_id` up to the newest,
-    oldest first, for opening the chat at that message; None when `message_id` is not one
-    they can see or more than `cap` messages follow it. NotFound for non-members."""
+    """Messages `user` may see (and has not hidden) from `context` messages before
+    `message_id` up to the newest, oldest first, for opening the chat at that message; None
+    when `message_id` is not one they can see or more than `cap` messages follow it. NotFound
+    for non-members."""
     _conversation, stays = readable_conversation(user, conversation_id)
-    visible = and_(Message.conversation_id == conversation_id, visible_in(stays))
+    visible = and_(Message.conversation_id == conversation_id, visible_in(stays), not_hidden(user.id))
     target = db.session.scalar(select(Message.id).where(visible, Message.id == message_id))
     if target is None:
         return None

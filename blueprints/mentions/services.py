@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from blueprints.chat.hiding import not_hidden
 from blueprints.search.services import placed, searchable_conversations
 from core.errors import DomainError
 from extensions import db
@@ -21,7 +22,8 @@ _WITHIN_STAYS = (exists().where(Membership.user_id == Mention.user_id,
 def list_mentions(user: User, before: int | None = None, limit: int = 20) -> dict:
     """The messages that mention `user`, newest first, older than message id `before` when
     given; at most `limit` (1–50). Only what they can still see in the chat: conversations they
-    are in now (not dissolved), messages within their stays there, not recalled.
+    are in now (not dissolved), messages within their stays there, not recalled, not hidden
+    (deleted for themselves: chat/hiding.py).
 
     Returns {"items": [{"message" (as the chat carries it), "conversation" ({"id", "kind",
     "name"}), "url" (the chat opened at the message)}], "next_before" (pass as `before` for
@@ -35,7 +37,7 @@ def list_mentions(user: User, before: int | None = None, limit: int = 20) -> dic
     query = (select(Message).join(Mention, Mention.message_id == Message.id)
              .options(selectinload(Message.attachment))
              .where(Mention.user_id == user.id, Mention.conversation_id.in_(sorted(conversations)),
-                    Message.recalled_at.is_(None), _WITHIN_STAYS))
+                    Message.recalled_at.is_(None), _WITHIN_STAYS, not_hidden(user.id)))
     if before is not None:
         query = query.where(Mention.message_id < before)
     rows = list(db.session.scalars(query.order_by(Mention.message_id.desc()).limit(limit + 1)))

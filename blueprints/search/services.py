@@ -5,6 +5,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from blueprints.chat.hiding import NOT_HIDDEN_SQL
 from blueprints.chat.payloads import message_jsons
 from blueprints.chat.senders import direct_peer, not_in_conversation
 from core.errors import DomainError
@@ -36,7 +37,7 @@ def searchable_conversations(user: User) -> dict[int, Conversation]:
 def search_messages(user: User, q: str, *, conversation_id: int | None = None, sender_id: int | None = None,
                     kind: str | None = None, before: int | None = None, limit: int = 20,
                     order: str = "newest", offset: int = 0) -> dict:
-    """Messages `user` can see whose text, caption or file name matches `q` (search/terms.py:
+    """Messages `user` can see (and has not hidden) whose text, caption or file name matches `q` (search/terms.py:
     words by prefix, Chinese, Japanese and Korean by the characters typed; every term must
     match), in the conversations they are in now, or only in `conversation_id`; only from
     `sender_id`, only of `kind` (text, image, file).
@@ -65,7 +66,7 @@ def search_messages(user: User, q: str, *, conversation_id: int | None = None, s
     empty = {"items": [], "next_before": None, "next_offset": None}
     if not conversations:
         return empty
-    where, params = [_VISIBLE], {"viewer": user.id}
+    where, params = [_VISIBLE, NOT_HIDDEN_SQL], {"viewer": user.id}
     if sender_id is not None:
         where.append("m.sender_id = :sender_id")
         params["sender_id"] = sender_id

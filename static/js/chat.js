@@ -10,6 +10,8 @@
 //   voice.js, audio-view.js  recording and sending voice messages; sound played inline
 //   mentions.js           the composer's "@" suggestions and whom a message mentions
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
+//   message-marks.js, message-editing.js, forwarding.js  "(edited)", "Forwarded from", edit,
+//                         delete for me, forward
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   controls.js, blocked.js  mute and block in the header; blocked people's messages collapsed
@@ -21,8 +23,10 @@ import { wireBlockedReveal } from './chat/blocked.js';
 import { Composer } from './chat/composer.js';
 import { Controls } from './chat/controls.js';
 import { ConversationList } from './chat/conversation-list.js';
+import { Forwarder } from './chat/forwarding.js';
 import { eventHandlers } from './chat/handlers.js';
 import { Lightbox, wireMessageActions } from './chat/message-actions.js';
+import { wireEditing } from './chat/message-editing.js';
 import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
@@ -74,6 +78,9 @@ if (messages.list) {
   receipts.start();
   wireBlockedReveal(messages.list, text);
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
+  wireEditing({ messages, state });
+  new Forwarder({ messages, state, bar: document.querySelector('[data-forward-bar]'),
+    dialog: document.getElementById('forward-dialog'), conversationList: conversations.list }).wire();
 }
 conversations.showTotal();
 const filter = document.getElementById('conversation-filter');

@@ -5,6 +5,7 @@
 //   const { onEvent, onEphemeral } = eventHandlers(page);
 //   new EventStream({ cursor, onEvent, onEphemeral, ... }).start();
 
+import { removeHidden, showEdited } from './message-editing.js';
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
@@ -23,6 +24,8 @@ export function eventHandlers(page) {
       messages.showRecalled(messageId);
       conversations.refresh();
     },
+    'message.edited': ({ message }) => { showEdited(messages, message); conversations.refresh(); },
+    'message.hidden': ({ message_id: messageId }) => { removeHidden(messages, messageId); conversations.refresh(); },
     'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
     'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),
     // Mine (another device of this person): the unread count and the "[@you]" mark; someone

@@ -9,6 +9,7 @@
 
 import { markBlocked } from './blocked.js';
 import { audioNode, formatDuration, isAudio } from './audio-view.js';
+import { editedMark, forwardedNode, moreActions } from './message-marks.js';
 
 const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
@@ -58,7 +59,7 @@ export class MessageView {
     const time = document.createElement('time');
     time.dateTime = message.created_at;
     time.textContent = this.timeFormat.format(date);
-    meta.append(name, ' ', time);
+    meta.append(name, ' ', time, ...editedMark(message));
     main.append(meta);
     if (message.recalled) {
       li.classList.add('recalled');
@@ -67,6 +68,8 @@ export class MessageView {
       note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
       main.append(note);
     } else {
+      const forwarded = forwardedNode(message);
+      if (forwarded) main.append(forwarded);
       if (message.reply_to) main.append(this.quoteNode(message.reply_to));
       if (message.attachment) main.append(this.attachmentNode(message.attachment));
       if (message.body || !message.attachment) {
@@ -176,6 +179,7 @@ export class MessageView {
       recall.dataset.recall = '';
       bar.append(recall);
     }
+    bar.append(...moreActions(message, this.state));
     return bar;
   }
 
