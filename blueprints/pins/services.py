@@ -1,0 +1,113 @@
+"""Pin actions: pin and unpin a message, list a conversation's pins, and who may pin."""
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.chat import services as chat
+from blueprints.chat.payloads import quote_json
+from core.errors import Conflict, Forbidden, NotFound
+from core.people import user_brief
+from extensions import db
+from models import Attachment, Conversation, Message, Pin, User
+from realtime import events
+from realtime.eventlog import send_event_on_commit
+
+
+def may_pin(user: User, conversation: Conversation) -> bool:
+    """True when `user` (a current member) may pin and unpin messages in `conversation`: the
+    owner of a group, either person of a direct conversation."""
+    return conversation.kind == "direct" or conversation.owner_id == user.id
+
+
+def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
+    """Message `message_id` and its conversation (locked until the transaction ends, so that
+    two pins at once cannot pass PINS_MAX together), if `user` may pin it. Raises NotFound,
+    Forbidden."""
+    message = db.session.get(Message, message_id)
+    if message is None or not chat.can_see(user, message):
+        raise NotFound(_("This message does not exist, or you cannot see it."))
+    conversation = db.session.scalar(select(Conversation).where(Conversation.id == message.conversation_id)
+                                     .with_for_update().execution_options(populate_existing=True))
+    if not may_pin(user, conversation):
+        raise Forbidden(_("Only the group's owner can pin or unpin messages."))
+    try:
+        chat.sendable_conversation(user, conversation.id)
+    except Forbidden:
+        raise Forbidden(_("You can only pin messages in a conversation with a friend.")) from None
+    return message, conversation
+
+
+def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
+    """Pin message `message_id` in its conversation. Returns (its `pin_jsons` item, pinned):
+    pinned False when it already was (the unique constraint decides a race). Records
+    message.pinned to the conversation. Raises NotFound (not a message the person can see),
+    Forbidden (a group member other than the owner; a direct conversation with someone no
+    longer a friend), Conflict (recalled; or PINS_MAX pins already)."""
+    message, conversation = _pinnable(user, message_id)
+    if message.recalled_at is not None:
+        raise Conflict(_("This message was recalled: it cannot be pinned."))
+    existing = db.session.scalar(select(Pin).where(Pin.message_id == message.id))
+    if existing is not None:
+        return pin_jsons([existing])[0], False
+    limit = current_app.config["PINS_MAX"]
+    if db.session.scalar(select(func.count()).select_from(Pin).where(Pin.conversation_id == conversation.id)) >= limit:
+        raise Conflict(_("A conversation can have at most %(n)d pinned messages: unpin one first.", n=limit))
+    pin = Pin(conversation_id=conversation.id, message_id=message.id, pinned_by_id=user.id)
+    db.session.add(pin)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return pin_jsons([db.session.scalar(select(Pin).where(Pin.message_id == message_id))])[0], False
+    payload = pin_jsons([pin])[0]
+    send_event_on_commit(events.message_pinned(conversation.id, payload))
+    db.session.commit()
+    return payload, True
+
+
+def unpin_message(user: User, message_id: int) -> None:
+    """Unpin message `message_id`; nothing happens when it is not pinned (a repeated click).
+    Records message.unpinned to the conversation. Raises NotFound, Forbidden as pinning
+    does."""
+    message, conversation = _pinnable(user, message_id)
+    pin = db.session.scalar(select(Pin).where(Pin.message_id == message.id))
+    if pin is None:
+        db.session.rollback()
+        return
+    db.session.delete(pin)
+    send_event_on_commit(events.message_unpinned(conversation.id, message.id, user.id))
+    db.session.commit()
+
+
+def conversation_pins(user: User, conversation_id: int) -> tuple[list[dict], bool]:
+    """The pins of a conversation `user` may read (chat.readable_conversation: NotFound
+    otherwise), newest pin first, as `pin_jsons` gives them, and whether `user` may pin
+    there. Every member sees every pin, including of messages sent before they joined: a pin
+    is the owner showing a message to the whole group."""
+    conversation, _stays = chat.readable_conversation(user, conversation_id)
+    pins = list(db.session.scalars(select(Pin).where(Pin.conversation_id == conversation.id).order_by(Pin.id.desc())))
+    return pin_jsons(pins), may_pin(user, conversation)
+
+
+def pin_jsons(pins: list[Pin]) -> list[dict]:
+    """Each pin as the API and events carry it: {"message_id", "pinned_by" (a user brief, or
+    None for an account gone), "pinned_at" (ISO 8601), "message" (payloads.quote_json of the
+    message: its sender, kind and one line)}. Three queries whatever the number of pins."""
+    if not pins:
+        return []
+    rows = {row[0]: row for row in db.session.execute(
+        select(Message.id, Message.sender_id, Message.kind, Message.body, Message.recalled_at, Attachment.name)
+        .outerjoin(Attachment, Attachment.message_id == Message.id)
+        .where(Message.id.in_({pin.message_id for pin in pins})))}
+    ids = {pin.pinned_by_id for pin in pins if pin.pinned_by_id} | {row[1] for row in rows.values() if row[1]}
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    items = []
+    for pin in pins:
+        _id, sender_id, kind, body, recalled_at, file_name = rows[pin.message_id]
+        by = people.get(pin.pinned_by_id)
+        items.append({"message_id": pin.message_id, "pinned_by": user_brief(by) if by else None,
+                      "pinned_at": pin.pinned_at.isoformat(),
+                      "message": quote_json(pin.message_id, people.get(sender_id), kind, body, file_name,
+                                            recalled_at is not None)})
+    return items
