@@ -4,11 +4,10 @@ from flask import jsonify
 
 from blueprints.chat import conversations, receipts, services
 from blueprints.chat.limits import send_limit, typing_limit
-from blueprints.chat.payloads import favorited_message_ids, message_jsons
+from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
                                      MessagePageSchema, MessageSchema, PresenceSchema, ReadersSchema,
                                      ReadSchema, ReadStateSchema, ReceiptCountsSchema, ReceiptQuerySchema)
-from blueprints.reactions.services import reacted_with
 from core.api import ApiBlueprint, me
 from core.ratelimit import read_limit
 from core.routing import ID_MAX

@@ -5,11 +5,10 @@ from flask_login import current_user, login_required
 
 from blueprints.chat import bp, services
 from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
-from blueprints.chat.payloads import favorited_message_ids, message_jsons
+from blueprints.chat.pinned import conversation_pins
+from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.rendering import picker_emoji
 from blueprints.groups.services import members
-from blueprints.pins.services import conversation_pins
-from blueprints.reactions.services import reacted_with
 from core.input import id_arg
 from core.sorting import name_initials
 from realtime.eventlog import last_event_id

@@ -1,4 +1,5 @@
 """/api/v1 pins: pin and unpin a message, list a conversation's pinned messages."""
+from blueprints.chat.pinned import conversation_pins
 from blueprints.pins import services
 from blueprints.pins.schemas import PinListSchema, PinSchema
 from core.api import ApiBlueprint, me
@@ -12,7 +13,7 @@ bp = ApiBlueprint("api_pins", __name__, description="Pinned messages")
 @bp.errors(404)
 def list_pins(conversation_id):
     """The conversation's pinned messages, newest pin first (members only)."""
-    items, can_pin = services.conversation_pins(me(), conversation_id)
+    items, can_pin = conversation_pins(me(), conversation_id)
     return {"items": items, "can_pin": can_pin}
 
 

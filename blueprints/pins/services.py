@@ -1,23 +1,17 @@
-"""Pin actions: pin and unpin a message, list a conversation's pins, and who may pin."""
+"""Pin actions: pin and unpin a message (the pins' JSON, the list and who may pin are read by
+blueprints/chat/pinned.py, which the chat page uses too)."""
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
-from blueprints.chat.payloads import quote_json
+from blueprints.chat.pinned import may_pin, pin_jsons
 from core.errors import Conflict, Forbidden, NotFound
-from core.people import user_brief
 from extensions import db
-from models import Attachment, Conversation, Message, Pin, User
+from models import Conversation, Message, Pin, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
-
-
-def may_pin(user: User, conversation: Conversation) -> bool:
-    """True when `user` (a current member) may pin and unpin messages in `conversation`: the
-    owner of a group, either person of a direct conversation."""
-    return conversation.kind == "direct" or conversation.owner_id == user.id
 
 
 def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
@@ -78,36 +72,3 @@ def unpin_message(user: User, message_id: int) -> None:
     db.session.delete(pin)
     send_event_on_commit(events.message_unpinned(conversation.id, message.id, user.id))
     db.session.commit()
-
-
-def conversation_pins(user: User, conversation_id: int) -> tuple[list[dict], bool]:
-    """The pins of a conversation `user` may read (chat.readable_conversation: NotFound
-    otherwise), newest pin first, as `pin_jsons` gives them, and whether `user` may pin
-    there. Every member sees every pin, including of messages sent before they joined: a pin
-    is the owner showing a message to the whole group."""
-    conversation, _stays = chat.readable_conversation(user, conversation_id)
-    pins = list(db.session.scalars(select(Pin).where(Pin.conversation_id == conversation.id).order_by(Pin.id.desc())))
-    return pin_jsons(pins), may_pin(user, conversation)
-
-
-def pin_jsons(pins: list[Pin]) -> list[dict]:
-    """Each pin as the API and events carry it: {"message_id", "pinned_by" (a user brief, or
-    None for an account gone), "pinned_at" (ISO 8601), "message" (payloads.quote_json of the
-    message: its sender, kind and one line)}. Three queries whatever the number of pins."""
-    if not pins:
-        return []
-    rows = {row[0]: row for row in db.session.execute(
-        select(Message.id, Message.sender_id, Message.kind, Message.body, Message.recalled_at, Attachment.name)
-        .outerjoin(Attachment, Attachment.message_id == Message.id)
-        .where(Message.id.in_({pin.message_id for pin in pins})))}
-    ids = {pin.pinned_by_id for pin in pins if pin.pinned_by_id} | {row[1] for row in rows.values() if row[1]}
-    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    items = []
-    for pin in pins:
-        _id, sender_id, kind, body, recalled_at, file_name = rows[pin.message_id]
-        by = people.get(pin.pinned_by_id)
-        items.append({"message_id": pin.message_id, "pinned_by": user_brief(by) if by else None,
-                      "pinned_at": pin.pinned_at.isoformat(),
-                      "message": quote_json(pin.message_id, people.get(sender_id), kind, body, file_name,
-                                            recalled_at is not None)})
-    return items

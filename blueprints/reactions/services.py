@@ -1,5 +1,5 @@
-"""Reaction actions: add or take back one's emoji reaction on a message, and which emoji a
-person reacted with (the highlight of their own chips)."""
+"""Reaction actions: add or take back one's emoji reaction on a message (a message's
+reactions, and which are a person's own, are read by blueprints/chat/payloads.py)."""
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -85,17 +85,4 @@ def remove_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, b
     send_event_on_commit(events.reaction_changed(False, message.conversation_id, message.id, emoji, user_brief(user)))
     db.session.commit()
     return message, True
-
-
-def reacted_with(user_id: int, message_ids: list[int]) -> dict[int, list[str]]:
-    """The emoji `user_id` reacted with on each of `message_ids` that has any: {message id:
-    [emoji, ...]} (a message's summary names only its first reactors). One query."""
-    if not message_ids:
-        return {}
-    mine: dict[int, list[str]] = {}
-    for message_id, emoji in db.session.execute(
-            select(Reaction.message_id, Reaction.emoji)
-            .where(Reaction.user_id == user_id, Reaction.message_id.in_(message_ids)).order_by(Reaction.id)):
-        mine.setdefault(message_id, []).append(emoji)
-    return mine
 

@@ -9,6 +9,7 @@
 //   composer.js, upload.js  sending text, emoji and files, replies
 //   mentions.js           the composer's "@" suggestions and whom a message mentions
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
+//   reactions.js, pins.js  reaction chips and the React picker; the pinned bar, Pin and Unpin
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   handlers.js           what each stream event does
@@ -22,24 +23,37 @@ import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
 import { offerNotifications } from './chat/notify.js';
+import { PinnedBar } from './chat/pins.js';
 import { Presence } from './chat/presence.js';
+import { Reactions } from './chat/reactions.js';
 import { ReadMarker } from './chat/reading.js';
 import { Receipts } from './chat/receipts.js';
 import { ChatState } from './chat/state.js';
 
 const root = document.getElementById('chat');
 const state = new ChatState(root);
-const text = document.getElementById('chat-messages').dataset; // the page's translated strings
+const text = { // the page's translated strings
+  ...document.getElementById('chat-messages').dataset, ...document.getElementById('chat-actions-text').dataset,
+};
 const form = document.getElementById('composer'); // null when no conversation is open
 let composer = null;
 
+const reactions = new Reactions({
+  state, text, list: document.getElementById('messages'), picker: document.getElementById('reaction-picker'),
+});
 const view = new MessageView({
+  reactions,
   state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
     message.mentioned),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,
 });
+const pins = new PinnedBar({
+  bar: document.querySelector('[data-pinned]'), template: document.getElementById('pin-item'), list: messages.list,
+  state, text, view, messages,
+});
+view.pins = pins;
 const conversations = new ConversationList({
   list: document.getElementById('conversation-list'),
   rows: { direct: document.getElementById('conversation-row-direct'),
@@ -63,6 +77,8 @@ if (messages.list) {
   reading.soon();
   messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
+  reactions.wire();
+  pins.wire();
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
 }
 conversations.showTotal();
@@ -97,7 +113,7 @@ const stream = new EventStream({
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
     reading.streamIs(mode);
   },
-  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts }),
+  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, reactions, pins }),
   onReset() { window.location.reload(); },
 });
 stream.start();

@@ -8,9 +8,9 @@
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading, receipts}.
+// reading, receipts, reactions, pins}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence, receipts } = page;
+  const { state, messages, conversations, presence, receipts, reactions, pins } = page;
   const relist = () => { conversations.refresh(); };
   const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
 
@@ -22,6 +22,12 @@ export function eventHandlers(page) {
     'message.recalled': ({ message_id: messageId }) => {
       messages.showRecalled(messageId);
       conversations.refresh();
+    },
+    'reaction.added': (data) => reactions.apply(data, true),
+    'reaction.removed': (data) => reactions.apply(data, false),
+    'message.pinned': ({ conversation_id: id, pin }) => { if (id === state.conversationId) pins.add(pin); },
+    'message.unpinned': ({ conversation_id: id, message_id: messageId }) => {
+      if (id === state.conversationId) pins.remove(messageId);
     },
     'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
     'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),

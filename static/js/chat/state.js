@@ -21,6 +21,7 @@ export class ChatState {
     this.canMentionAll = settings.mentionAll === 'true'; // a group's owner
     this.messages = new Map(); // id -> the message as shown; replays and echoes are dropped by id
     this.favorited = new Set(); // ids of shown messages this person has favorited
+    this.reacted = new Map(); // message id -> Set of the emoji this person reacted with there
     this.oldestId = null; // the oldest message shown: older history loads before it
     this.noOlder = false; // the whole history is shown
   }
@@ -45,5 +46,12 @@ export class ChatState {
 
   setFavorited(messageId, on) {
     if (on) this.favorited.add(messageId); else this.favorited.delete(messageId);
+  }
+
+  reactedWith(messageId, emoji) { return Boolean(this.reacted.get(messageId)?.has(emoji)); }
+
+  setReacted(messageId, emoji, on) {
+    if (!this.reacted.has(messageId)) this.reacted.set(messageId, new Set());
+    if (on) this.reacted.get(messageId).add(emoji); else this.reacted.get(messageId).delete(emoji);
   }
 }
