@@ -1,9 +1,13 @@
 """Pins through /api/v1/messages/<id>/pin and /api/v1/conversations/<id>/pins: who may pin
 (a group's owner, either person of a direct conversation), the limit, recalled messages, the
 list members see, and the pin events the others receive live and replay."""
+from blueprints.pins import services
+from core.errors import Conflict
+from extensions import db
+from models import User
 from tests.support.api import API, assert_error, recall, send_text
 from tests.support.events import cursor, events_of
-from tests.support.factories import add_to_group, make_friends, make_user
+from tests.support.factories import add_to_group, at_once, make_friends, make_user
 
 
 def pin(browser, message_id: int):
@@ -89,6 +93,19 @@ def test_pins_beyond_the_limit_are_refused(app, group, as_):
     assert "2" in assert_error(pin(as_("alice"), ids[2]), 409)["message"]
     unpin(as_("alice"), ids[0])
     assert pin(as_("alice"), ids[2]).status_code == 201
+
+
+def test_two_pins_at_once_cannot_pass_the_limit(app, alice_and_friends, group, as_):
+    app.config["PINS_MAX"] = 1
+    ids = [send_text(as_("alice"), group, f"note {n}")["id"] for n in range(2)]
+    alice = alice_and_friends[0]
+
+    def pinning(message_id):
+        return lambda: services.pin_message(db.session.get(User, alice), message_id)[1]
+    outcomes = at_once(app, pinning(ids[0]), pinning(ids[1]))
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict", "bool"]
+    assert True in outcomes and any(isinstance(outcome, Conflict) for outcome in outcomes)
+    assert len(pinned_ids(as_("bob"), group)) == 1
 
 
 # Recalled messages

@@ -6,7 +6,10 @@ import pytest
 from tests.support.api import API, assert_error, recall, send_text
 from tests.support.events import cursor, events_of
 from blueprints.chat.payloads import REACTORS_SHOWN
-from tests.support.factories import add_to_group, make_friends, make_user, user_by_name
+from blueprints.reactions import services
+from extensions import db
+from models import User
+from tests.support.factories import add_to_group, at_once, make_friends, make_user, user_by_name
 from tests.support.login import quick_client
 
 THUMBS = "👍"
@@ -189,3 +192,49 @@ def test_more_reactors_than_named_are_still_counted(app, group, as_):
         assert react(quick_client(app, f"hiker{n}"), message["id"]).status_code == 201
     (reaction,) = reactions_in_history(as_("bob"), group, message["id"])
     assert reaction["count"] == REACTORS_SHOWN + 1 and len(reaction["users"]) == REACTORS_SHOWN
+
+
+def test_double_click_racing_itself_adds_one_reaction(app, alice_and_friends, group, as_):
+    message = send_text(as_("alice"), group, "hi")
+    bob = alice_and_friends[1]
+    after = cursor(app)
+
+    def click():
+        return services.add_reaction(db.session.get(User, bob), message["id"], THUMBS)[1]
+    assert sorted(at_once(app, click, click)) == [False, True]
+    assert summary(reactions_in_history(as_("carol"), group, message["id"])) == [(THUMBS, 1, ["Bob"])]
+    assert len(events_of(app, bob, after, "reaction.added")) == 1
+
+
+def test_the_events_keep_a_page_that_applies_them_right(app, alice_and_friends, group, as_):
+    # Zulip's verify_action: reactions loaded at a cursor, with the reaction events after it
+    # applied as the page applies them, equal the reactions loaded afresh.
+    first = send_text(as_("alice"), group, "one")
+    second = send_text(as_("bob"), group, "two")
+    react(as_("carol"), first["id"], "🎉")
+    client, _headers = as_("alice")
+    start = cursor(app)
+    shown = {m["id"]: m["reactions"] for m in client.get(f"{API}/conversations/{group}/messages").get_json()["items"]}
+    react(as_("bob"), first["id"])
+    react(as_("carol"), first["id"])
+    unreact(as_("carol"), first["id"], "🎉")
+    react(as_("alice"), second["id"], "🔥")
+    unreact(as_("alice"), second["id"], "🔥")
+    react(as_("carol"), second["id"], "🔥")
+    for kind, data in events_of(app, alice_and_friends[0], start):
+        reactions = shown[data["message_id"]]
+        reaction = next((r for r in reactions if r["emoji"] == data["emoji"]), None)
+        person = {"id": data["user"]["id"], "nickname": data["user"]["nickname"]}
+        if kind == "reaction.added":
+            if reaction is None:
+                reaction = {"emoji": data["emoji"], "count": 0, "users": []}
+                reactions.append(reaction)
+            reaction["count"] += 1
+            reaction["users"].append(person)
+        else:
+            reaction["count"] -= 1
+            reaction["users"].remove(person)
+            if not reaction["count"]:
+                reactions.remove(reaction)
+    fresh = {m["id"]: m["reactions"] for m in client.get(f"{API}/conversations/{group}/messages").get_json()["items"]}
+    assert shown == fresh
