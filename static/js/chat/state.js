@@ -1,5 +1,5 @@
 // What the chat page knows: its settings (read once from #chat's data-* attributes), the
-// messages it shows, which of them this person has favorited, and how far back history is
+// messages it shows, which of them this person has favorited or reacted to, how far back history is
 // loaded. Plain data: the views draw from it and write to it, nothing here touches the page.
 //
 //   const state = new ChatState(document.getElementById('chat'));
