@@ -1,6 +1,8 @@
 """Pins through /api/v1/messages/<id>/pin and /api/v1/conversations/<id>/pins: who may pin
 (a group's owner, either person of a direct conversation), the limit, recalled messages, the
 list members see, and the pin events the others receive live and replay."""
+import re
+
 from blueprints.pins import services
 from core.errors import Conflict
 from extensions import db
@@ -151,3 +153,17 @@ def test_a_member_who_joins_later_sees_the_pins_already_there(app, alice_and_fri
     make_friends(app, alice, erin)
     add_to_group(app, alice, group, erin)
     assert pinned_ids(as_("erin"), group) == [message["id"]]
+
+
+def test_the_chat_page_comes_with_its_pins_newest_first(app, group, as_):
+    first = send_text(as_("alice"), group, "first rule")
+    second = send_text(as_("alice"), group, "second rule")
+    pin(as_("alice"), first["id"])
+    pin(as_("alice"), second["id"])
+    client, _headers = as_("bob")
+    html = client.get(f"/chat/{group}").get_data(as_text=True)
+    bar = html[html.index('data-testid="pinned"'):html.index('<template id="pin-item">')]
+    assert re.findall(r'data-pin-id="(\d+)"', bar) == [str(second["id"]), str(first["id"])]
+    assert "second rule" in bar and "data-unpin" not in bar  # bob may not unpin
+    owner_html = as_("alice")[0].get(f"/chat/{group}").get_data(as_text=True)
+    assert "data-unpin" in owner_html[owner_html.index('data-testid="pinned"'):owner_html.index('<template id="pin-item">')]

@@ -1,6 +1,10 @@
 """Reactions through /api/v1/messages/<id>/reactions: who may react to what, the emoji rule,
 the limit of distinct emoji, what history shows (counts and who), and the reaction events
 the others receive live and replay."""
+import html as html_lib
+import json
+import re
+
 import pytest
 
 from tests.support.api import API, assert_error, recall, send_text
@@ -238,3 +242,14 @@ def test_the_events_keep_a_page_that_applies_them_right(app, alice_and_friends, 
                 reactions.remove(reaction)
     fresh = {m["id"]: m["reactions"] for m in client.get(f"{API}/conversations/{group}/messages").get_json()["items"]}
     assert shown == fresh
+
+
+def test_the_chat_page_comes_with_the_reactions_and_which_are_mine(app, group, as_):
+    message = send_text(as_("alice"), group, "hi")
+    react(as_("bob"), message["id"], "🎉")
+    react(as_("carol"), message["id"], THUMBS)
+    html = as_("bob")[0].get(f"/chat/{group}").get_data(as_text=True)
+    data = html_lib.unescape(re.search(r'<template id="initial-messages" data-json="([^"]*)"', html).group(1))
+    (shown,) = [m for m in json.loads(data) if m["id"] == message["id"]]
+    assert summary(shown["reactions"]) == [("🎉", 1, ["Bob"]), (THUMBS, 1, ["Carol"])]
+    assert shown["reacted"] == ["🎉"]
