@@ -12,7 +12,7 @@ const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
 
 export class MessageView {
-  // `state` is the page's ChatState, `text` its translated strings (a dataset), and
+  // `state` is the page's ChatState, `text` its translated strings (from data-* attributes), and
   // `onRetry(message, node)` resends a failed message shown as `node`.
   constructor({ state, text, onRetry, reactions = null, pins = null }) {
     this.state = state;

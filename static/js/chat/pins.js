@@ -8,6 +8,7 @@
 //   bar.append(pins.button(message));   // MessageView: Pin or Unpin (null for the others)
 //   pins.wire();
 //   pins.add(pin); pins.remove(messageId); // message.pinned, message.unpinned
+//   pins.update(message);                  // a message changed (edited): its pin's line
 
 import { api } from '../api.js';
 
@@ -85,6 +86,15 @@ export class PinnedBar {
     this.items.prepend(item);
     this.showCount();
     this.showButton(pin.message_id, true);
+  }
+
+  // `message` (as the API gives it) changed, e.g. edited: its pin, if any, shows it as it is.
+  update(message) {
+    const item = this.items && this.items.querySelector(`[data-pin-id="${message.id}"]`);
+    if (!item) return;
+    const quote = this.view.quoteOf(message);
+    item.querySelector('[data-pin-sender]').textContent = quote.sender ? quote.sender.nickname : '—';
+    this.view.showQuoteLine(item.querySelector('[data-pin-snippet]'), quote);
   }
 
   remove(messageId) {
