@@ -2,7 +2,7 @@
 blueprints/chat/pinned.py, which the chat page uses too)."""
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
@@ -14,10 +14,17 @@ from realtime import events
 from realtime.eventlog import send_event_on_commit
 
 
+# SQLite has no FOR UPDATE, and pysqlite reads outside any transaction: an UPDATE that matches
+# no row takes the database's write lock (its only lock) first, as chat/receipts.py's `locked`.
+_TAKE_WRITE_LOCK = update(Conversation.__table__).where(false()).values(id=Conversation.__table__.c.id)
+
+
 def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
     """Message `message_id` and its conversation (locked until the transaction ends, so that
     two pins at once cannot pass PINS_MAX together), if `user` may pin it. Raises NotFound,
     Forbidden."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(_TAKE_WRITE_LOCK)
     message = db.session.get(Message, message_id)
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
@@ -43,7 +50,9 @@ def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
         raise Conflict(_("This message was recalled: it cannot be pinned."))
     existing = db.session.scalar(select(Pin).where(Pin.message_id == message.id))
     if existing is not None:
-        return pin_jsons([existing])[0], False
+        payload = pin_jsons([existing])[0]
+        db.session.rollback()  # ends the lock; nothing changed
+        return payload, False
     limit = current_app.config["PINS_MAX"]
     if db.session.scalar(select(func.count()).select_from(Pin).where(Pin.conversation_id == conversation.id)) >= limit:
         raise Conflict(_("A conversation can have at most %(n)d pinned messages: unpin one first.", n=limit))

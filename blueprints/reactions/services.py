@@ -2,7 +2,7 @@
 reactions, and which are a person's own, are read by blueprints/chat/payloads.py)."""
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
@@ -15,11 +15,19 @@ from realtime import events
 from realtime.eventlog import send_event_on_commit
 
 
+# SQLite has no FOR UPDATE, and pysqlite reads outside any transaction: an UPDATE that matches
+# no row takes the database's write lock (its only lock) first, as chat/receipts.py's `locked`.
+_TAKE_WRITE_LOCK = update(Message.__table__).where(false()).values(id=Message.__table__.c.id)
+
+
 def _reactable(user: User, message_id: int) -> Message:
     """Message `message_id`, locked until the transaction ends (so that two new emoji at once
     cannot pass REACTIONS_MAX together), if `user` may react to it: they see it, it was not
     recalled, and they may still send in its conversation (a friend, in a direct one)."""
-    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update())
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(_TAKE_WRITE_LOCK)
+    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update()
+                                .execution_options(populate_existing=True))
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
     if message.recalled_at is not None:
@@ -53,7 +61,8 @@ def add_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool
     present = set(db.session.scalars(select(Reaction.emoji).where(Reaction.message_id == message.id)
                                      .where(Reaction.user_id == user.id)))
     if emoji in present:
-        return message, False
+        db.session.rollback()  # ends the lock; nothing changed
+        return db.session.get(Message, message_id), False
     distinct = set(db.session.scalars(select(Reaction.emoji).distinct().where(Reaction.message_id == message.id)))
     limit = current_app.config["REACTIONS_MAX"]
     if emoji not in distinct and len(distinct) >= limit:
