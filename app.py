@@ -27,8 +27,10 @@ from blueprints.main.routes import bp as main_bp
 from blueprints.mentions.api import bp as api_mentions_bp
 from blueprints.mentions.routes import bp as mentions_bp
 from blueprints.notifications.routes import bp as notifications_bp
+from blueprints.pins.api import bp as api_pins_bp
 from blueprints.profile.api import bp as api_me_bp
 from blueprints.profile.routes import bp as profile_bp
+from blueprints.reactions.api import bp as api_reactions_bp
 from blueprints.search.api import bp as api_search_bp
 from blueprints.search.routes import bp as search_bp
 from commands.events import events_cli
@@ -108,6 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
     for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp,
                    api_search_bp, api_mentions_bp, api_blocks_bp, api_message_actions_bp):
         api.register_blueprint(api_bp)
+    api.register_blueprint(api_reactions_bp)
+    api.register_blueprint(api_pins_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(uploads_cli)

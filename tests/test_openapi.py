@@ -45,7 +45,7 @@ def test_every_operation_declares_its_success_response_and_request_body(spec):
             for code in successes:
                 if code != "204":
                     assert "content" in operation["responses"][code], f"{method.upper()} {path} {code}"
-            if method in ("post", "put", "patch") and not path.endswith(("/accept", "/reject", "/quit", "/typing", "/recall", "/hide")):
+            if method in ("post", "put", "patch") and not path.endswith(("/accept", "/reject", "/quit", "/typing", "/recall", "/hide", "/pin")):
                 assert "requestBody" in operation, f"{method.upper()} {path} declares no request body"
 
 

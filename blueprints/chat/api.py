@@ -4,7 +4,7 @@ from flask import jsonify
 
 from blueprints.chat import conversations, muting, receipts, services
 from blueprints.chat.limits import send_limit, typing_limit
-from blueprints.chat.payloads import favorited_message_ids, message_jsons
+from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.schemas import (ConversationListSchema, HistoryQuerySchema, MessageCreateSchema,
                                      MessagePageSchema, MessageSchema, MuteSchema, MuteStateSchema, PresenceSchema, ReadersSchema,
                                      ReadSchema, ReadStateSchema, ReceiptCountsSchema, ReceiptQuerySchema)
@@ -34,8 +34,10 @@ def history(args, conversation_id):
     messages, more = services.history(me(), conversation_id, args["before"], args["limit"])
     next_before = messages[-1].id if more else None
     favorited = favorited_message_ids(me().id, [m.id for m in messages])
+    reacted = reacted_with(me().id, [m.id for m in messages])
     return {"items": message_jsons(messages), "next_before": next_before,
-            "favorited": sorted(favorited)}
+            "favorited": sorted(favorited),
+            "reacted": [{"message_id": m, "emoji": e} for m, emojis in reacted.items() for e in emojis]}
 
 
 @bp.route("/conversations/<int:conversation_id>/messages", methods=["POST"])

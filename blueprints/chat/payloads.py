@@ -1,6 +1,6 @@
 """A message as JSON (what events, pages and the API carry), the quote of its original when
 it is a reply, whom it mentions, its one-line preview, and which messages the viewer has
-favorited."""
+favorited and reacted to."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -140,3 +140,17 @@ def favorited_message_ids(user_id: int, message_ids: list[int]) -> set[int]:
         return set()
     return set(db.session.scalars(select(Favorite.message_id).where(
         Favorite.user_id == user_id, Favorite.message_id.in_(message_ids))))
+
+
+def reacted_with(user_id: int, message_ids: list[int]) -> dict[int, list[str]]:
+    """The emoji `user_id` reacted with on each of `message_ids` that has any: {message id:
+    [emoji, ...]} (a message's summary names only its first reactors). One query."""
+    if not message_ids:
+        return {}
+    mine: dict[int, list[str]] = {}
+    for message_id, emoji in db.session.execute(
+            select(Reaction.message_id, Reaction.emoji)
+            .where(Reaction.user_id == user_id, Reaction.message_id.in_(message_ids)).order_by(Reaction.id)):
+        mine.setdefault(message_id, []).append(emoji)
+    return mine
+

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from blueprints.blocks.services import blocked_ids
 from blueprints.chat import bp, services
 from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
-from blueprints.chat.payloads import favorited_message_ids, message_jsons
+from blueprints.chat.pinned import conversation_pins
+from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.rendering import picker_emoji
 from blueprints.groups.services import members
 from core.input import id_arg
@@ -25,6 +26,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
     cursor = last_event_id()
     conversations = list_conversations(current_user)
     current, messages, people, mentionable, mention_all = None, [], [], [], False
+    pins, can_pin = [], False
     if conversation_id is not None:
         conversation, _stays = services.readable_conversation(current_user, conversation_id)
         current = next((c for c in conversations if c["id"] == conversation.id), None)
@@ -39,8 +41,11 @@ def _page(conversation_id: int | None, focus: int | None = None):
             rows.reverse()
         messages = message_jsons(rows)
         favorited = favorited_message_ids(current_user.id, [m["id"] for m in messages])
+        reacted = reacted_with(current_user.id, [m["id"] for m in messages])
         for message in messages:
             message["favorited"] = message["id"] in favorited
+            message["reacted"] = reacted.get(message["id"], [])
+        pins, can_pin = conversation_pins(current_user, conversation.id)
         if conversation.kind == "group":
             people = [{"id": user.id, "nickname": user.nickname, "username": user.username,
                        "owner": user.id == conversation.owner_id} for _stay, user in members(conversation)]
@@ -56,7 +61,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
     return render_template(
         "chat/index.html", conversations=conversations, current=current, messages=messages,
         people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
-        picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id),
+        picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],

@@ -120,12 +120,19 @@ class HistoryQuerySchema(Schema):
     limit = WholeNumber(in_text=True, load_default=50, validate=validate.Range(min=1, max=100))
 
 
+class ReactedSchema(Schema):
+    message_id = fields.Integer(required=True)
+    emoji = fields.String(required=True)
+
+
 class MessagePageSchema(Schema):
     items = fields.List(fields.Nested(MessageSchema), required=True)
     next_before = fields.Integer(allow_none=True, required=True,
                                  metadata={"description": "Pass as `before` for older messages; null at the start."})
     favorited = fields.List(fields.Integer(), required=True,
                             metadata={"description": "Ids of this page's messages that you have favorited"})
+    reacted = fields.List(fields.Nested(ReactedSchema), required=True,
+                          metadata={"description": "The reactions of yours on this page's messages"})
 
 
 class ReadSchema(Schema):

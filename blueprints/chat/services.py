@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, Membership, Message, User
+from models import Conversation, Membership, Message, Pin, Reaction, User
 from realtime import events, publish_ephemeral
 from realtime.eventlog import send_event_on_commit
 from search import index as search_index
@@ -166,9 +166,10 @@ def store_message(sender: User, conversation: "SendTarget", message: Message, qu
 
 def recall_message(user: User, message_id: int) -> Message:
     """Take back a message `user` sent at most RECALL_WINDOW seconds ago: its text and
-    attachment disappear from the conversation for everyone (a message.recalled event);
-    favorites keep their own copy. Recalling twice is harmless. Raises NotFound (not a
-    message the person can see), Forbidden (someone else's, or too old)."""
+    attachment disappear from the conversation for everyone (a message.recalled event), and
+    so do its reactions and its pin (message.unpinned); favorites keep their own copy.
+    Recalling twice is harmless. Raises NotFound (not a message the person can see),
+    Forbidden (someone else's, or too old)."""
     message = db.session.get(Message, message_id)
     if message is None or not can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
@@ -182,6 +183,10 @@ def recall_message(user: User, message_id: int) -> Message:
     message.recalled_at = utcnow()
     message.body = ""
     search_index.remove(db.session.connection(), message.id)
+    # A recalled message keeps no reactions and no pin (the pinned bars drop it live).
+    db.session.execute(delete(Reaction).where(Reaction.message_id == message.id))
+    if db.session.execute(delete(Pin).where(Pin.message_id == message.id)).rowcount:
+        send_event_on_commit(events.message_unpinned(message.conversation_id, message.id, user.id))
     send_event_on_commit(events.message_recalled(message.conversation_id, message.id))
     db.session.commit()
     return message

@@ -12,6 +12,7 @@
 //   message-actions.js    reply, jump to a quoted original, favorite, recall, the image lightbox
 //   message-marks.js, message-editing.js, forwarding.js  "(edited)", "Forwarded from", edit,
 //                         delete for me, forward
+//   reactions.js, pins.js  reaction chips and the React picker; the pinned bar, Pin and Unpin
 //   presence.js, reading.js, notify.js  who is online or typing; marking read; notifications
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   controls.js, blocked.js  mute and block in the header; blocked people's messages collapsed
@@ -31,7 +32,9 @@ import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
 import { offerNotifications } from './chat/notify.js';
+import { PinnedBar } from './chat/pins.js';
 import { Presence } from './chat/presence.js';
+import { Reactions } from './chat/reactions.js';
 import { ReadMarker } from './chat/reading.js';
 import { Receipts } from './chat/receipts.js';
 import { ChatState } from './chat/state.js';
@@ -39,18 +42,29 @@ import { VoiceRecorder } from './chat/voice.js';
 
 const root = document.getElementById('chat');
 const state = new ChatState(root);
-const text = document.getElementById('chat-messages').dataset; // the page's translated strings
+const text = { // the page's translated strings
+  ...document.getElementById('chat-messages').dataset, ...document.getElementById('chat-actions-text').dataset,
+};
 const form = document.getElementById('composer'); // null when no conversation is open
 let composer = null;
 let voice = null;
 
+const reactions = new Reactions({
+  state, text, list: document.getElementById('messages'), picker: document.getElementById('reaction-picker'),
+});
 const view = new MessageView({
+  reactions,
   state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
     message.mentioned),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,
 });
+const pins = new PinnedBar({
+  bar: document.querySelector('[data-pinned]'), template: document.getElementById('pin-item'), list: messages.list,
+  state, text, view, messages,
+});
+view.pins = pins;
 const conversations = new ConversationList({
   list: document.getElementById('conversation-list'),
   rows: { direct: document.getElementById('conversation-row-direct'),
@@ -77,6 +91,8 @@ if (messages.list) {
   messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
   wireBlockedReveal(messages.list, text);
+  reactions.wire();
+  pins.wire();
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });
   wireEditing({ messages, state });
   new Forwarder({ messages, state, bar: document.querySelector('[data-forward-bar]'),
@@ -121,7 +137,8 @@ const stream = new EventStream({
     if (connection) { connection.textContent = text[mode] || ''; connection.dataset.mode = mode; }
     reading.streamIs(mode);
   },
-  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, controls }),
+  ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, controls, reactions,
+    pins }),
   onReset() { window.location.reload(); },
 });
 stream.start();

@@ -9,9 +9,9 @@ import { removeHidden, showEdited } from './message-editing.js';
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading, receipts, controls}.
+// reading, receipts, controls, reactions, pins}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence, receipts, controls } = page;
+  const { state, messages, conversations, presence, receipts, controls, reactions, pins } = page;
   const relist = () => { conversations.refresh(); };
   const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
 
@@ -24,8 +24,14 @@ export function eventHandlers(page) {
       messages.showRecalled(messageId);
       conversations.refresh();
     },
-    'message.edited': ({ message }) => { showEdited(messages, message); conversations.refresh(); },
+    'message.edited': ({ message }) => { showEdited(messages, message); pins.update(message); conversations.refresh(); },
     'message.hidden': ({ message_id: messageId }) => { removeHidden(messages, messageId); conversations.refresh(); },
+    'reaction.added': (data) => reactions.apply(data, true),
+    'reaction.removed': (data) => reactions.apply(data, false),
+    'message.pinned': ({ conversation_id: id, pin }) => { if (id === state.conversationId) pins.add(pin); },
+    'message.unpinned': ({ conversation_id: id, message_id: messageId }) => {
+      if (id === state.conversationId) pins.remove(messageId);
+    },
     'favorite.created': ({ favorite }) => messages.showFavorited(favorite.message_id, true),
     'favorite.deleted': ({ message_id: messageId }) => messages.showFavorited(messageId, false),
     // Mine (another device of this person): the unread count and the "[@you]" mark; someone

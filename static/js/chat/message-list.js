@@ -47,6 +47,7 @@ export class MessageList {
     for (const message of messages) {
       state.remember(message);
       if (message.favorited) state.favorited.add(message.id);
+      (message.reacted || []).forEach((emoji) => state.setReacted(message.id, emoji, true));
       this.list.append(this.view.messageNode(message));
     }
     if (messages.length) state.oldestId = messages[0].id;
@@ -93,6 +94,7 @@ export class MessageList {
         `/api/v1/conversations/${state.conversationId}/messages?before=${state.oldestId}&limit=${state.pageSize}`);
       const before = list.scrollHeight;
       page.favorited.forEach((id) => state.favorited.add(id));
+      page.reacted.forEach(({ message_id: id, emoji }) => state.setReacted(id, emoji, true));
       for (const message of page.items) { // newest first: each goes on top
         if (!state.remember(message)) continue;
         list.prepend(this.view.messageNode(message));

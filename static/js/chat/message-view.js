@@ -1,9 +1,10 @@
 // How one message looks on the chat page: the quote of the original it replies to, text (safe
 // HTML rendered by the server), an image thumbnail or a file card, the recalled placeholder,
 // the Reply/☆/Recall actions and the pending/failed line; also the day separators' labels and
-// the previews the list shows.
+// the previews the list shows. With `reactions` (./reactions.js) and `pins` (./pins.js, set
+// once built), the reaction chips, and the React and Pin buttons among the actions.
 //
-//   const view = new MessageView({ state, text, onRetry(message, node) {} });
+//   const view = new MessageView({ state, text, reactions, onRetry(message, node) {} });
 //   list.append(view.messageNode(message));          // stored: with its actions
 //   list.append(view.messageNode(draft, 'pending')); // or 'failed', with a Retry button
 
@@ -15,12 +16,14 @@ const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
 
 export class MessageView {
-  // `state` is the page's ChatState, `text` its translated strings (a dataset), and
+  // `state` is the page's ChatState, `text` its translated strings (from data-* attributes), and
   // `onRetry(message, node)` resends a failed message shown as `node`.
-  constructor({ state, text, onRetry }) {
+  constructor({ state, text, onRetry, reactions = null, pins = null }) {
     this.state = state;
     this.text = text;
     this.onRetry = onRetry;
+    this.reactions = reactions;
+    this.pins = pins;
     this.dayFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium' });
     this.timeFormat = new Intl.DateTimeFormat(text.locale, { timeStyle: 'short' });
   }
@@ -79,6 +82,7 @@ export class MessageView {
         else body.textContent = message.body;
         main.append(body);
       }
+      if (message.id && !state && this.reactions) main.append(this.reactions.chips(message));
       if (message.id && !state) main.append(this.actionsNode(message));
     }
     if (state) main.append(this.statusLine(li, message, state));
@@ -180,6 +184,9 @@ export class MessageView {
       bar.append(recall);
     }
     bar.append(...moreActions(message, this.state));
+    if (this.reactions) bar.append(this.reactions.button());
+    const pin = this.pins && this.pins.button(message);
+    if (pin) bar.append(pin);
     return bar;
   }
 

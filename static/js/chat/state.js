@@ -1,5 +1,5 @@
 // What the chat page knows: its settings (read once from #chat's data-* attributes), the
-// messages it shows, which of them this person has favorited, and how far back history is
+// messages it shows, which of them this person has favorited or reacted to, how far back history is
 // loaded. Plain data: the views draw from it and write to it, nothing here touches the page.
 //
 //   const state = new ChatState(document.getElementById('chat'));
@@ -23,6 +23,7 @@ export class ChatState {
     this.blocked = new Set(JSON.parse(settings.blocked || '[]')); // ids of the people this person blocked
     this.messages = new Map(); // id -> the message as shown; replays and echoes are dropped by id
     this.favorited = new Set(); // ids of shown messages this person has favorited
+    this.reacted = new Map(); // message id -> Set of the emoji this person reacted with there
     this.oldestId = null; // the oldest message shown: older history loads before it
     this.noOlder = false; // the whole history is shown
   }
@@ -47,5 +48,12 @@ export class ChatState {
 
   setFavorited(messageId, on) {
     if (on) this.favorited.add(messageId); else this.favorited.delete(messageId);
+  }
+
+  reactedWith(messageId, emoji) { return Boolean(this.reacted.get(messageId)?.has(emoji)); }
+
+  setReacted(messageId, emoji, on) {
+    if (!this.reacted.has(messageId)) this.reacted.set(messageId, new Set());
+    if (on) this.reacted.get(messageId).add(emoji); else this.reacted.get(messageId).delete(emoji);
   }
 }
