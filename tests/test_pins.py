@@ -145,14 +145,26 @@ def test_members_receive_pins_and_unpins_and_outsiders_do_not(app, alice_and_fri
     assert events_of(app, dave, after) == []
 
 
-def test_a_member_who_joins_later_sees_the_pins_already_there(app, alice_and_friends, group, as_):
-    alice, _bob, _carol, _dave = alice_and_friends
-    message = send_text(as_("alice"), group, "rules: be kind")
-    pin(as_("alice"), message["id"])
+def test_a_member_who_joins_later_sees_no_pin_of_a_message_from_before(app, alice_and_friends, group, as_):
+    # Erin cannot see what was said before she joined: neither its pin in the list, nor the
+    # pin events (their `message` line would show her its text); pins of later messages, yes.
+    alice, bob, _carol, _dave = alice_and_friends
+    old = send_text(as_("alice"), group, "the old plan")
+    pin(as_("alice"), old["id"])
     erin = make_user(app, "erin")
     make_friends(app, alice, erin)
     add_to_group(app, alice, group, erin)
-    assert pinned_ids(as_("erin"), group) == [message["id"]]
+    assert pinned_ids(as_("erin"), group) == []
+    after = cursor(app)
+    unpin(as_("alice"), old["id"])
+    pin(as_("alice"), old["id"])
+    assert [kind for kind, _data in events_of(app, erin, after)] == []
+    assert [kind for kind, _data in events_of(app, bob, after)] == ["message.unpinned", "message.pinned"]
+    new = send_text(as_("alice"), group, "the new plan")
+    pin(as_("alice"), new["id"])
+    assert pinned_ids(as_("erin"), group) == [new["id"]]
+    assert [kind for kind, _data in events_of(app, erin, after)] == ["message.created", "message.pinned"]
+    assert pinned_ids(as_("bob"), group) == [new["id"], old["id"]]
 
 
 def test_the_chat_page_comes_with_its_pins_newest_first(app, group, as_):

@@ -5,17 +5,17 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import mentions as mention_rows
 from blueprints.chat.mentions import checked_mentions
 from blueprints.chat.payloads import message_jsons
-from blueprints.chat.services import BODY_MAX, can_see, sendable_conversation, within_stays
+from blueprints.chat.services import BODY_MAX, can_see, sendable_conversation, to_its_readers
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.timeutil import utcnow
 from extensions import db
-from models import HiddenMessage, Membership, Mention, Message, MessageEdit, User
+from models import HiddenMessage, Mention, Message, MessageEdit, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
 from search import index as search_index
@@ -86,23 +86,9 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
     mention_rows.write(connection, mentioned.rows(message.id, message.conversation_id, now))
     db.session.flush()
     payload = message_jsons([message])[0]
-    send_event_on_commit(_to_its_readers(message, events.message_edited(message.conversation_id, payload)))
+    send_event_on_commit(to_its_readers(message, events.message_edited(message.conversation_id, payload)))
     db.session.commit()
     return payload, True
-
-
-def _to_its_readers(message: Message, event: events.NewEvent) -> events.NewEvent:
-    """`event` (about `message`) for the conversation's members; when some current member
-    cannot see the message (they joined a group after it), for the members who can only,
-    by id: the conversation's audience would show the others its new text."""
-    stays: dict[int, list[Membership]] = {}
-    for stay in db.session.scalars(select(Membership).where(Membership.conversation_id == message.conversation_id)):
-        stays.setdefault(stay.user_id, []).append(stay)
-    current = [user_id for user_id, theirs in stays.items() if any(stay.left_at is None for stay in theirs)]
-    readers = [user_id for user_id in current if within_stays(stays[user_id], message.event_id)]
-    if len(readers) == len(current):
-        return event
-    return event._replace(conversation_id=None, user_ids=tuple(readers))
 
 
 def hide_message(user: User, message_id: int) -> None:

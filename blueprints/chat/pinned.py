@@ -18,10 +18,12 @@ def may_pin(user: User, conversation: Conversation) -> bool:
 def conversation_pins(user: User, conversation_id: int) -> tuple[list[dict], bool]:
     """The pins of a conversation `user` may read (chat.readable_conversation: NotFound
     otherwise), newest pin first, as `pin_jsons` gives them, and whether `user` may pin
-    there. Every member sees every pin, including of messages sent before they joined: a pin
-    is the owner showing a message to the whole group."""
-    conversation, _stays = chat.readable_conversation(user, conversation_id)
-    pins = list(db.session.scalars(select(Pin).where(Pin.conversation_id == conversation.id).order_by(Pin.id.desc())))
+    there. Only pins of messages `user` can see: a member who joined a group after a message
+    sees neither it nor its pin (the pin events reach its readers only, chat.to_its_readers)."""
+    conversation, stays = chat.readable_conversation(user, conversation_id)
+    pins = list(db.session.scalars(select(Pin).join(Message, Message.id == Pin.message_id)
+                                   .where(Pin.conversation_id == conversation.id, chat.visible_in(stays))
+                                   .order_by(Pin.id.desc())))
     return pin_jsons(pins), may_pin(user, conversation)
 
 

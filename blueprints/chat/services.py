@@ -76,6 +76,21 @@ def within_stays(stays: list[Membership], event_id: int | None) -> bool:
                and (stay.left_event_id is None or event_id <= stay.left_event_id) for stay in stays)
 
 
+def to_its_readers(message: Message, event: events.NewEvent) -> events.NewEvent:
+    """`event` (about `message`: its edit, its pin) for the conversation's members; when some
+    current member cannot see the message (they joined a group after it), for the members
+    who can only, by id: the conversation's audience would show the others its text. One
+    query (every stay in the conversation)."""
+    stays: dict[int, list[Membership]] = {}
+    for stay in db.session.scalars(select(Membership).where(Membership.conversation_id == message.conversation_id)):
+        stays.setdefault(stay.user_id, []).append(stay)
+    current = [user_id for user_id, theirs in stays.items() if any(stay.left_at is None for stay in theirs)]
+    readers = [user_id for user_id in current if within_stays(stays[user_id], message.event_id)]
+    if len(readers) == len(current):
+        return event
+    return event._replace(conversation_id=None, user_ids=tuple(readers))
+
+
 def can_see(user: User, message: Message) -> bool:
     """True when `user` may read `message` in its conversation now: they are in the
     conversation and the message falls within one of their stays."""

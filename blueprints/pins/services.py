@@ -42,7 +42,7 @@ def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
 def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
     """Pin message `message_id` in its conversation. Returns (its `pin_jsons` item, pinned):
     pinned False when it already was (the unique constraint decides a race). Records
-    message.pinned to the conversation. Raises NotFound (not a message the person can see),
+    message.pinned to the members who can see the message. Raises NotFound (not a message the person can see),
     Forbidden (a group member other than the owner; a direct conversation with someone no
     longer a friend), Conflict (recalled; or PINS_MAX pins already)."""
     message, conversation = _pinnable(user, message_id)
@@ -64,14 +64,14 @@ def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
         db.session.rollback()
         return pin_jsons([db.session.scalar(select(Pin).where(Pin.message_id == message_id))])[0], False
     payload = pin_jsons([pin])[0]
-    send_event_on_commit(events.message_pinned(conversation.id, payload))
+    send_event_on_commit(chat.to_its_readers(message, events.message_pinned(conversation.id, payload)))
     db.session.commit()
     return payload, True
 
 
 def unpin_message(user: User, message_id: int) -> None:
     """Unpin message `message_id`; nothing happens when it is not pinned (a repeated click).
-    Records message.unpinned to the conversation. Raises NotFound, Forbidden as pinning
+    Records message.unpinned to the members who can see the message. Raises NotFound, Forbidden as pinning
     does."""
     message, conversation = _pinnable(user, message_id)
     pin = db.session.scalar(select(Pin).where(Pin.message_id == message.id))
@@ -79,5 +79,5 @@ def unpin_message(user: User, message_id: int) -> None:
         db.session.rollback()
         return
     db.session.delete(pin)
-    send_event_on_commit(events.message_unpinned(conversation.id, message.id, user.id))
+    send_event_on_commit(chat.to_its_readers(message, events.message_unpinned(conversation.id, message.id, user.id)))
     db.session.commit()
