@@ -8,7 +8,7 @@ from core.input import int_arg
 from core.ratelimit import action_limit
 from core.views import safe_next
 
-TABS = ("all", "text", "image", "file")
+TABS = ("all", "text", "image", "file", "voice")
 
 
 @bp.route("/favorites")

@@ -30,7 +30,7 @@ class FavoriteCreateSchema(Schema):
 
 
 class FavoriteQuerySchema(Schema):
-    type = fields.String(load_default="all", validate=validate.OneOf(["all", "text", "image", "file"]))
+    type = fields.String(load_default="all", validate=validate.OneOf(["all", "text", "image", "file", "voice"]))
     q = Text(load_default="", validate=validate.Length(max=100))
     page = WholeNumber(in_text=True, load_default=1, validate=PAGE_RANGE)
 

@@ -13,7 +13,7 @@ from models import Attachment, Conversation, Favorite, Membership, Message, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
 
-KINDS = ("text", "image", "file")
+KINDS = ("text", "image", "file", "voice")
 
 
 def _conversation_name(conversation: Conversation, viewer: User) -> str:
@@ -120,12 +120,12 @@ def remove_favorite_of_message(user: User, message_id: int) -> None:
 
 def list_favorites(user: User, kind: str = "all", q: str = "", page: int = 1,
                    per_page: int = 20) -> tuple[list[Favorite], int]:
-    """`user`'s favorites newest first: of one kind ("text", "image", "file"; "all" for
+    """`user`'s favorites newest first: of one kind ("text", "image", "file", "voice"; "all" for
     every kind), whose text or file name contains `q` (case-insensitive, at most 100
     characters), page `page` (from 1) of `per_page`. Returns (favorites, total matching).
     Raises DomainError for an unknown kind."""
     if kind not in ("all", *KINDS):
-        raise DomainError(_("Choose all, text, image or file."), "type")
+        raise DomainError(_("Choose all, text, image, file or voice."), "type")
     query = (select(Favorite).outerjoin(Attachment, Attachment.id == Favorite.attachment_id)
              .where(Favorite.user_id == user.id))
     if kind != "all":

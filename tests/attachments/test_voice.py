@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Message
-from tests.support.api import API, assert_error
+from tests.support.api import API, assert_error, favorite, send_text
 from tests.support.events import cursor, events_of
 from tests.support.login import quick_client
 from tests.support.sound import send_voice, sent_voice, tone
@@ -161,3 +161,18 @@ def test_voice_message_to_a_missing_conversation_is_404(app, direct, as_):
     response = client.post(f"{API}/conversations/999999/voice", data=form, headers=headers,
                            content_type="multipart/form-data")
     assert_error(response, 404)
+
+
+def test_a_favorited_voice_message_is_kept_by_type_and_plays_on_the_favorites_page(app, direct, as_):
+    sent = sent_voice(as_("bob"), direct, tone(2))
+    assert favorite(as_("alice"), sent["id"]).status_code == 201
+    send_text(as_("bob"), direct, "and a word")
+    favorite(as_("alice"), send_text(as_("bob"), direct, "kept too")["id"])
+    client, _headers = as_("alice")
+    listed = client.get(f"{API}/favorites?type=voice").get_json()["items"]
+    assert [item["message_id"] for item in listed] == [sent["id"]]
+    assert listed[0]["attachment"]["duration"] == pytest.approx(2.0, abs=0.05)
+    page = client.get("/favorites?type=voice").get_data(as_text=True)
+    assert 'data-testid="tab-voice"' in page
+    assert f'<audio controls preload="metadata" src="{sent["attachment"]["url"]}">' in page
+    assert "0:02" in page and "kept too" not in page
