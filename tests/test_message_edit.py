@@ -2,12 +2,14 @@
 the conversation sees the new text live and after reconnecting, marked edited; search finds
 the new words and not the old; a mention the edit adds is a mention; favorites keep their
 copy; what is refused (someone else's, outside the window, recalled, blank, not a member)."""
+import threading
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from blueprints.chat.schemas import MessageSchema
 from blueprints.friends import services as friends
+from core.timeutil import utcnow
 from extensions import db
 from models import Message, MessageEdit, User
 from tests.support.api import API, assert_error, favorite, recall, send_text
@@ -178,3 +180,47 @@ def test_someone_who_joined_after_the_message_is_not_told_its_new_text(app, alic
     edited(as_("alice"), message["id"], "edited after dave came")
     assert events_of(app, dave, after) == []
     assert [data["message"]["body"] for _kind, data in events_of(app, bob, after)] == ["edited after dave came"]
+
+
+def test_a_forwarded_copy_cannot_be_edited(app, alice_and_friends, group, direct, as_):
+    # The copy says whose words it carries: the forwarder cannot change them.
+    original = send_text(as_("bob"), group, "I love pineapple")
+    client, headers = as_("alice")
+    copy = client.post(f"{API}/messages/forward", headers=headers,
+                       json={"message_ids": [original["id"]], "conversation_ids": [direct]}).get_json()["items"][0]
+    assert_error(edit(as_("alice"), copy["id"], "I hate pineapple"), 403)
+    assert history(as_("alice"), direct)[copy["id"]]["body"] == "I love pineapple"
+
+
+def test_recalling_an_edited_message_forgets_its_earlier_texts(app, group, as_):
+    message = send_text(as_("alice"), group, "first draft of the plan")
+    edited(as_("alice"), message["id"], "second draft of the plan")
+    recall(as_("alice"), message["id"])
+    with app.app_context():
+        assert db.session.scalars(select(MessageEdit).where(MessageEdit.message_id == message["id"])).all() == []
+        assert db.session.get(Message, message["id"]).body == ""
+
+
+def test_an_edit_waiting_for_a_recall_finds_the_message_recalled(app, alice_and_friends, group, as_):
+    # The recall's write is made and held open on a connection of its own; the edit, started
+    # meanwhile, must not write its text over the recalled message once the recall commits.
+    _alice, bob, _carol, _dave = alice_and_friends
+    message = send_text(as_("alice"), group, "the secret plan")
+    with app.app_context():
+        holder = db.engine.connect()
+    recalling = holder.begin()
+    messages = Message.__table__
+    holder.execute(update(messages).where(messages.c.id == message["id"]).values(recalled_at=utcnow(), body=""))
+    answer = {}
+    editing = threading.Thread(target=lambda: answer.update(
+        response=edit(as_("alice"), message["id"], "the secret plan, version two")))
+    editing.start()
+    editing.join(0.5)  # the edit is waiting on the recall's lock (or has not started: the same outcome)
+    recalling.commit()
+    holder.close()
+    editing.join(20)
+    assert_error(answer["response"], 409)
+    with app.app_context():
+        stored = db.session.get(Message, message["id"])
+        assert stored.body == "" and stored.edited_at is None
+    assert history(as_("bob"), group)[message["id"]]["recalled"] is True

@@ -2,6 +2,8 @@
 marked with their original sender; attachments served to the target's members from the same
 stored bytes; what is refused (a message I cannot see, a recalled one, a conversation where I
 may not send, too many), all or nothing."""
+import io
+
 from blueprints.friends import services as friends
 from extensions import db
 from models import User
@@ -92,11 +94,25 @@ def test_the_bytes_stay_while_a_copy_needs_them(app, group, direct, as_):
     assert get(as_("bob"), copy["attachment"]["url"]).data == data
 
 
-def test_a_forward_costs_no_upload_quota(app, group, direct, as_):
+def test_forwarding_my_own_file_costs_no_more_upload_quota(app, group, direct, as_):
     app.config["UPLOAD_QUOTA_BYTES"] = 3000
     original = uploaded(as_("alice"), group, noise(2000), "big.bin")
     forwarded(as_("alice"), [original["id"]], [direct])
-    uploaded(as_("alice"), group, noise(900), "small.bin")  # 2,900 bytes uploaded: still within
+    uploaded(as_("alice"), group, noise(900), "small.bin")  # 2,900 bytes kept: still within
+
+
+def test_a_copy_of_a_file_counts_while_it_keeps_the_bytes(app, group, direct, as_):
+    # Forward, then recall the original: the copy still keeps the 2,000 bytes stored, and
+    # they still count, so the quota cannot be dodged by forwarding.
+    app.config["UPLOAD_QUOTA_BYTES"] = 3000
+    original = uploaded(as_("alice"), group, noise(2000), "big.bin")
+    forwarded(as_("alice"), [original["id"]], [direct])
+    recall(as_("alice"), original["id"])
+    client, headers = as_("alice")
+    over = client.post(f"{API}/conversations/{group}/attachments", headers=headers,
+                       data={"file": (io.BytesIO(noise(1500)), "more.bin")}, content_type="multipart/form-data")
+    assert_error(over, 413)
+    uploaded(as_("alice"), group, noise(900), "small.bin")
 
 
 def test_a_message_i_cannot_see_is_not_found(app, alice_and_friends, group, as_):

@@ -34,13 +34,16 @@ def _size_of(upload: BinaryIO) -> int:
 
 
 def storage_used(user_id: int) -> int:
-    """Bytes of attachments `user_id` has sent that still count against their quota (those
-    of recalled messages no longer do, and forwarded copies never did: they share the
-    original's stored bytes, chat/forwarding.py)."""
-    return db.session.scalar(
-        select(func.coalesce(func.sum(Attachment.size), 0))
-        .join(Message, Message.id == Attachment.message_id)
-        .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None), Message.forwarded.is_(False))) or 0
+    """Bytes that `user_id`'s attachments keep stored: those of the messages they sent or
+    forwarded and did not recall, each stored content (blob key) counted once. A forward of
+    their own file costs nothing more (the copy shares its bytes, chat/forwarding.py); a copy
+    of someone else's costs its size once, as it keeps those bytes stored even after the
+    original is recalled."""
+    kept = (select(Attachment.blob_key, func.max(Attachment.size).label("size"))
+            .join(Message, Message.id == Attachment.message_id)
+            .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None))
+            .group_by(Attachment.blob_key).subquery())
+    return db.session.scalar(select(func.coalesce(func.sum(kept.c.size), 0))) or 0
 
 
 def check_quota(user_id: int, size: int) -> None:

@@ -5,8 +5,9 @@ A copy is a new message of the same kind and text; an image, file or voice copy 
 `Attachment` row of its own (its own public id, so it is served to the target's members)
 pointing at the same stored bytes: nothing is uploaded or stored twice. The bytes stay while
 any attachment row of a message not recalled refers to them (`flask uploads cleanup` counts
-every such row), and a copy costs no one upload quota (attachments/services.storage_used
-counts what a person uploaded, not what they forwarded).
+every such row). A copy counts against the forwarder's upload quota by what it keeps stored
+(attachments/services.storage_used: each content once, so forwarding one's own file costs
+nothing more, and one's copy of another's file its size once).
 """
 import secrets
 

@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import mentions as mention_rows
 from blueprints.chat.mentions import checked_mentions
 from blueprints.chat.payloads import message_jsons
+from blueprints.chat.senders import lock_conversations
 from blueprints.chat.services import BODY_MAX, can_see, sendable_conversation, to_its_readers
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.timeutil import utcnow
@@ -56,7 +57,7 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
     now changes nothing and records no event.
 
     Raises NotFound (not a message the person can see, or they can no longer send there),
-    Forbidden (someone else's, a voice message, older than EDIT_WINDOW, a direct conversation
+    Forbidden (someone else's, a voice message, a forwarded copy, older than EDIT_WINDOW, a direct conversation
     with someone no longer a friend, @all from anyone but the group's owner), Conflict
     (recalled), DomainError (field "body": blank text, too long).
     """
@@ -67,6 +68,9 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
         raise Conflict(_("That message was recalled, so it can no longer be edited."))
     if message.kind not in EDITABLE_KINDS:
         raise Forbidden(_("Voice messages cannot be edited."))
+    if message.forwarded:
+        # The copy says whose words it carries: its text stays theirs.
+        raise Forbidden(_("A forwarded message cannot be edited."))
     window = current_app.config["EDIT_WINDOW"]
     if utcnow() - message.created_at > timedelta(seconds=window):
         raise _window_refusal(window)
@@ -75,8 +79,16 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
     if body == message.body:
         return message_jsons([message])[0], False
     mentioned = checked_mentions(user.id, message.conversation_id, mentions, mention_all)
-    now = utcnow()
     connection = db.session.connection()
+    # Until COMMIT: the conversation's lock (a member change takes it too) keeps the audience
+    # `to_its_readers` reads true when the event is recorded; the message row, read again
+    # locked, shows a recall that committed meanwhile (a later one waits for this edit).
+    lock_conversations(connection, {message.conversation_id})
+    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update()
+                      .execution_options(populate_existing=True))
+    if message.recalled_at is not None:
+        raise Conflict(_("That message was recalled, so it can no longer be edited."))
+    now = utcnow()
     db.session.add(MessageEdit(message_id=message.id, body=message.body, edited_at=now))
     message.body, message.edited_at, message.mention_all = body, now, mentioned.everyone
     search_index.remove(connection, message.id)

@@ -24,7 +24,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, Membership, Message, Pin, Reaction, User
+from models import Conversation, Membership, Message, MessageEdit, Pin, Reaction, User
 from realtime import events, publish_ephemeral
 from realtime.eventlog import send_event_on_commit
 from search import index as search_index
@@ -198,8 +198,10 @@ def recall_message(user: User, message_id: int) -> Message:
     message.recalled_at = utcnow()
     message.body = ""
     search_index.remove(db.session.connection(), message.id)
-    # A recalled message keeps no reactions and no pin (the pinned bars drop it live).
+    # A recalled message keeps no reactions, no pin (the pinned bars drop it live) and none of
+    # the texts its edits replaced.
     db.session.execute(delete(Reaction).where(Reaction.message_id == message.id))
+    db.session.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
     if db.session.execute(delete(Pin).where(Pin.message_id == message.id)).rowcount:
         send_event_on_commit(events.message_unpinned(message.conversation_id, message.id, user.id))
     send_event_on_commit(events.message_recalled(message.conversation_id, message.id))

@@ -14,7 +14,9 @@ import { actionText } from './message-marks.js';
 // Redraw the shown `message` (its JSON after an edit); nothing when it is not shown.
 export function showEdited(messages, message) {
   const node = messages.node(message.id);
-  if (!messages.state.messages.has(message.id)) return;
+  const shown = messages.state.messages.get(message.id);
+  // A recall that overtook a late edit's event wins: the recalled text never comes back.
+  if (!shown || shown.recalled) return;
   messages.state.update(message);
   if (node && !node.querySelector('[data-edit-form]')) node.replaceWith(messages.view.messageNode(message));
 }
@@ -75,7 +77,7 @@ function startEdit(messages, message) {
   const redraw = () => {
     const current = messages.state.messages.get(message.id) || message;
     const fresh = messages.view.messageNode(current);
-    messages.node(message.id).replaceWith(fresh);
+    messages.node(message.id)?.replaceWith(fresh); // gone meanwhile: deleted for me elsewhere
     return fresh;
   };
   const form = editForm(message, async (body, save) => {

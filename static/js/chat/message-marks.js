@@ -42,7 +42,7 @@ export function editedMark(message) {
 // sent less than the edit window ago).
 export function canEdit(message, state) {
   const windowMs = Number(actionText().editWindow) * 1000;
-  return state.isMine(message) && !message.recalled && EDITABLE_KINDS.includes(message.kind)
+  return state.isMine(message) && !message.recalled && !message.forwarded && EDITABLE_KINDS.includes(message.kind)
     && Date.now() - new Date(message.created_at).getTime() < windowMs;
 }
 
