@@ -212,3 +212,26 @@ def test_a_friend_request_row_can_block_its_sender(app):
     html = client.get("/notifications").get_data(as_text=True)
     assert "let me in" not in html
     assert blocked_list(zoe) == [erin_id]
+
+
+def test_a_blocked_friend_asking_again_hears_only_that_they_are_friends(app, alice_and_friends, as_):
+    # Any friend asking to be friends again gets 409: a 403 would tell bob he is blocked.
+    bob = alice_and_friends[1]
+    block(as_("alice"), bob)
+    assert assert_error(ask(as_("bob"), "alice"), 409)["message"] == assert_error(ask(as_("carol"), "alice"), 409)["message"]
+
+
+def test_a_blocked_person_cannot_pull_the_blocker_into_a_group(app, alice_and_friends, as_):
+    alice, bob, _carol, _dave = alice_and_friends
+    block(as_("alice"), bob)
+    client, headers = as_("bob")
+    created = client.post(f"{API}/groups", json={"name": "Sneaky", "member_ids": [alice]}, headers=headers)
+    assert assert_error(created, 403, "member_ids")["message"] == "Alice could not be added."
+    assert client.get(f"{API}/groups").get_json()["items"] == []
+    group = client.post(f"{API}/groups", json={"name": "Hikers", "member_ids": []}, headers=headers).get_json()
+    assert_error(client.post(f"{API}/groups/{group['id']}/members", json={"user_ids": [alice]}, headers=headers),
+                 403, "user_ids")
+    # The blocker may still bring the person she blocked into a group of hers.
+    alice_client, alice_headers = as_("alice")
+    assert alice_client.post(f"{API}/groups", json={"name": "Family", "member_ids": [bob]},
+                             headers=alice_headers).status_code == 201

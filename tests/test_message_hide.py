@@ -102,3 +102,15 @@ def test_a_hidden_mention_leaves_my_mentions_list(app, alice_and_friends, group,
     hide(as_("bob"), message["id"])
     client, _headers = as_("bob")
     assert client.get(f"{API}/mentions").get_json()["items"] == []
+
+
+def test_a_message_hidden_before_reading_it_is_not_left_unread(app, group, as_):
+    # Hidden unread, it could never be read (it is not shown): it leaves the counts instead.
+    send_text(as_("bob"), group, "spam")
+    hidden = send_text(as_("bob"), group, "more spam")
+    hide(as_("alice"), hidden["id"])
+    client, _headers = as_("alice")
+    listed = client.get(f"{API}/conversations").get_json()
+    assert [item["unread"] for item in listed["items"] if item["id"] == group] == [1]
+    assert listed["total_unread"] == 1
+    assert 'data-total-unread title="Unread messages" >1</span>' in client.get("/chat").get_data(as_text=True)

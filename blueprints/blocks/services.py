@@ -51,6 +51,15 @@ def block_standing(user_id: int, other_id: int) -> tuple[bool, bool]:
     return user_id in rows, other_id in rows
 
 
+def blocked_by_among(user_id: int, user_ids: list[int]) -> list[int]:
+    """Which of `user_ids` blocked `user_id` (ascending): people `user_id` may not pull into a
+    group, where their messages would reach them after all. One query."""
+    if not user_ids:
+        return []
+    return list(db.session.scalars(select(Block.blocker_id).where(
+        Block.blocked_id == user_id, Block.blocker_id.in_(user_ids)).order_by(Block.blocker_id)))
+
+
 def message_refusal(sender_id: int, peer_id: int) -> DomainError | None:
     """The refusal of a direct message from `sender_id` to `peer_id` when a block stands
     between them (`unblock_first` for the blocker, `undeliverable` for the blocked person;

@@ -110,8 +110,9 @@ def typing(conversation_id):
 @action_limit()
 def mute(args, conversation_id):
     """Mute (`{"muted": true}`) or unmute a conversation you are in, for you on all your
-    devices: its messages leave your total unread count and bring no notification, except
-    those that mention you. 404 when you are not in it."""
+    devices: its messages (mentions included) leave your total unread count and bring no
+    notification, except those that mention you, which still notify and count in
+    total_mentioned. 404 when you are not in it."""
     return muting.set_muted(me(), conversation_id, args["muted"])
 
 

@@ -71,7 +71,8 @@ def total_mentioned(user_id: int) -> int:
 
 def total_unread(user_id: int) -> int:
     """Unread messages from others over the person's current conversations, leaving out the
-    muted ones (their mentions still count in `total_mentioned`): one query."""
+    muted ones (their mentions still count in `total_mentioned`) and those the person hid:
+    one query."""
     return db.session.scalar(
         select(func.count()).select_from(Message)
         .join(Membership, and_(Membership.conversation_id == Message.conversation_id,
@@ -79,5 +80,5 @@ def total_unread(user_id: int) -> int:
                                Membership.muted.is_(False)))
         .where(Message.id > Membership.last_read_message_id,
                or_(Message.sender_id.is_(None), Message.sender_id != user_id),
-               Message.event_id >= func.coalesce(Membership.joined_event_id, 0))
+               Message.event_id >= func.coalesce(Membership.joined_event_id, 0), not_hidden(user_id))
     ) or 0

@@ -181,7 +181,7 @@ class ConversationSchema(Schema):
     mentioned_message_id = fields.Integer(allow_none=True, required=True, metadata={
         "description": "The newest such message's id: reading up to it clears `mentioned`"})
     muted = fields.Boolean(required=True, metadata={
-        "description": "You muted it: `unread` leaves total_unread and brings no notification, mentions still do"})
+        "description": "You muted it: `unread` leaves total_unread and brings no notification; a mention still notifies and counts in total_mentioned"})
 
 
 class ConversationListSchema(Schema):

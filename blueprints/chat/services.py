@@ -243,10 +243,10 @@ def messages_from(user: User, conversation_id: int, message_id: int, context: in
 
 
 def unread_count(user_id: int, stays: list[Membership], conversation_id: int, last_read: int) -> int:
-    """Messages from others after `last_read` that the person may see."""
+    """Messages from others after `last_read` that the person may see and has not hidden."""
     return db.session.scalar(select(func.count()).select_from(Message).where(
         Message.conversation_id == conversation_id, Message.id > last_read,
-        or_(Message.sender_id.is_(None), Message.sender_id != user_id), visible_in(stays)))
+        or_(Message.sender_id.is_(None), Message.sender_id != user_id), visible_in(stays), not_hidden(user_id)))
 
 
 class SendTarget(NamedTuple):

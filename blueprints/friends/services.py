@@ -110,6 +110,10 @@ def send_friend_request(sender: User, username: str, reason: str) -> tuple[str, 
     receiver = _active_user(username)
     if receiver.id == sender.id:
         raise DomainError(_("You cannot send a friend request to yourself."), "username")
+    if are_friends(sender.id, receiver.id):
+        # Before the block check: a friend asking again hears "already friends" whether or
+        # not they are blocked (a 403 here would tell them they are).
+        raise Conflict(_("%(name)s is already your friend.", name=receiver.nickname), "username")
     refusal = request_refusal(sender, receiver)
     if refusal is not None:
         raise refusal

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from blueprints.blocks.services import blocked_by_among
 from blueprints.friends.services import friend_ids
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -102,6 +103,12 @@ def _friends_only(actor: User, user_ids: list[int], field: str = "user_ids") -> 
     if any(uid not in allowed for uid in wanted):
         raise Forbidden(_("You can only add your own friends."), field)
     people = db.session.scalars(select(User).where(User.id.in_(wanted))).all() if wanted else []
+    refusing = blocked_by_among(actor.id, wanted)
+    if refusing:
+        # Someone who blocked the actor is not pulled into a group with them (their messages
+        # would reach the blocker there); worded as for a direct message, naming no block.
+        name = next(person.nickname for person in people if person.id == refusing[0])
+        raise Forbidden(_("%(name)s could not be added.", name=name), field)
     if any(not person.is_active for person in people):
         raise DomainError(_("A disabled account cannot be added."), field)
     return list(people)
@@ -123,7 +130,8 @@ def _join(group: Conversation, people: list[User], event) -> None:
 
 def create_group(owner: User, name: str, member_ids: list[int]) -> Conversation:
     """Create a group named `name` owned by `owner`, with `owner`'s friends `member_ids`.
-    Raises DomainError (name), Forbidden (not a friend), Conflict (over GROUP_MAX_MEMBERS)."""
+    Raises DomainError (name), Forbidden (not a friend, or one who blocked `owner`), Conflict
+    (over GROUP_MAX_MEMBERS)."""
     name = clean_name(name)
     people = _friends_only(owner, member_ids or [], "member_ids")
     _check_room(None, len(people) + 1, "member_ids")
@@ -153,7 +161,8 @@ def list_groups(user: User) -> list[tuple[Conversation, int]]:
 
 def add_members(actor: User, group_id: int, user_ids: list[int]) -> list[User]:
     """Add `actor`'s friends `user_ids` to the group (members already in are skipped); return
-    who was added. Raises NotFound, Forbidden (not a friend), Conflict (full)."""
+    who was added. Raises NotFound, Forbidden (not a friend, or one who blocked `actor`),
+    Conflict (full)."""
     group = get_group(actor, group_id)
     people = _friends_only(actor, user_ids)
     _lock_members(group)
