@@ -101,6 +101,17 @@ def test_forwarding_my_own_file_costs_no_more_upload_quota(app, group, direct, a
     uploaded(as_("alice"), group, noise(900), "small.bin")  # 2,900 bytes kept: still within
 
 
+def test_a_copy_of_someone_elses_file_past_my_quota_is_refused(app, group, direct, as_):
+    app.config["UPLOAD_QUOTA_BYTES"] = 3000
+    theirs = uploaded(as_("bob"), group, noise(2000), "big.bin")
+    uploaded(as_("alice"), group, noise(1500), "mine.bin")
+    client, headers = as_("alice")
+    refused = client.post(f"{API}/messages/forward", headers=headers,
+                          json={"message_ids": [theirs["id"]], "conversation_ids": [direct]})
+    assert_error(refused, 413)
+    forwarded(as_("bob"), [theirs["id"]], [direct])  # bob keeps those bytes already: no more
+
+
 def test_a_copy_of_a_file_counts_while_it_keeps_the_bytes(app, group, direct, as_):
     # Forward, then recall the original: the copy still keeps the 2,000 bytes stored, and
     # they still count, so the quota cannot be dodged by forwarding.

@@ -8,13 +8,13 @@ refusal is the same sentence whatever the reason behind it (`undeliverable`,
 (`unblock_first`, `unblock_to_ask`), so they know how to undo it.
 """
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError, Forbidden, NotFound
 from core.people import user_brief
 from extensions import db
-from models import Block, User
+from models import Block, Conversation, User
 from realtime import events
 from realtime.eventlog import send_event_on_commit
 
@@ -105,6 +105,11 @@ def person_named(username: str) -> User:
     return person
 
 
+_CONVERSATIONS = Conversation.__table__
+_LOCK_DIRECT = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.direct_key == bindparam("pair"))
+                .values(owner_id=_CONVERSATIONS.c.owner_id))
+
+
 def block_user(user: User, user_id: int) -> tuple[Block, User, bool]:
     """`user` blocks person `user_id`: from now on neither can send the other direct messages
     or friend requests (`message_refusal`, `request_refusal`), `user` no longer sees their
@@ -117,6 +122,10 @@ def block_user(user: User, user_id: int) -> tuple[Block, User, bool]:
     existing = db.session.get(Block, (user.id, person.id))
     if existing is not None:
         return existing, person, False
+    # The pair's direct conversation's row lock (SQLite: the write lock), which a send's batch
+    # takes before it checks who may send (chat/senders.lock_conversations): a direct message
+    # checked before this block commits is stored before it, and none after.
+    db.session.execute(_LOCK_DIRECT, {"pair": f"{min(user.id, person.id)}:{max(user.id, person.id)}"})
     block = Block(blocker_id=user.id, blocked_id=person.id)
     db.session.add(block)
     try:

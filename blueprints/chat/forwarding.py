@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from blueprints.attachments import services as attachments
 from blueprints.chat import senders
 from blueprints.chat.payloads import message_json
 from blueprints.chat.sending import TOUCH_CONVERSATION
@@ -65,7 +66,8 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
     its message.created event; a copy of a forwarded copy names the first sender. Returns the
     copies' JSON (`message_json`), conversation by conversation.
 
-    Raises DomainError (none, or too many, of either), NotFound (field "message_ids": a
+    Raises DomainError (none, or too many, of either), PayloadTooLarge (the copies' files
+    would take `user` past UPLOAD_QUOTA_BYTES: attachments.storage_used), NotFound (field "message_ids": a
     message they cannot see; or not in a target conversation), Conflict (a recalled message),
     Forbidden (a direct conversation with someone no longer a friend, or as
     sendable_conversation refuses).
@@ -79,6 +81,8 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
                                  _("Choose at least one conversation to forward to."),
                                  _("Forward to at most %(n)d conversations at once.", n=most))
     originals = _originals(user, message_ids)
+    attachments.check_quota(user.id, attachments.new_to_keep(
+        user.id, {m.attachment.blob_key: m.attachment.size for m in originals if m.attachment}))
     # As a send's batch does: the targets' row locks first, so who may send there stays true
     # until COMMIT (a member removed meanwhile waits for it, or is seen as removed).
     senders.lock_conversations(db.session.connection(), set(conversation_ids))

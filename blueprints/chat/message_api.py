@@ -51,11 +51,12 @@ def hide_message(message_id):
 @bp.route("/messages/forward", methods=["POST"])
 @bp.arguments(ForwardSchema)
 @bp.response(201, ForwardedCopiesSchema)
-@bp.errors(400, 403, 404, 409, 429)
+@bp.errors(400, 403, 404, 409, 413, 429)
 @send_limit(cost=_forward_cost)
 def forward_messages(args):
     """Forward messages you can see (text, images, files, voice; not recalled) to
     conversations where you may send, all or nothing: each gets a copy of each, marked
     "forwarded from" its original sender, its attachment served from the same stored bytes.
-    Counts as one send per conversation against your sending rate."""
+    Counts as one send per conversation against your sending rate; a copy of someone else's
+    file counts against your storage quota (413 past it)."""
     return {"items": forwarding.forward_messages(me(), args["message_ids"], args["conversation_ids"])}

@@ -18,7 +18,7 @@ QUERY_MAX = 200  # characters of a query
 SNIPPET = 120  # characters of text a snippet shows at most
 SNIPPET_BEFORE = 30  # of which at most this many come before the first match
 OFFSET_MAX = 1000  # how far best-first results can be paged
-KINDS = ("text", "image", "file")
+KINDS = ("text", "image", "file", "voice")
 
 # A hit's message must fall inside one of the person's stays in its conversation (a group's
 # messages from before they joined, or between two stays, stay hidden: chat/services.visible_in).
@@ -40,7 +40,7 @@ def search_messages(user: User, q: str, *, conversation_id: int | None = None, s
     """Messages `user` can see (and has not hidden) whose text, caption or file name matches `q` (search/terms.py:
     words by prefix, Chinese, Japanese and Korean by the characters typed; every term must
     match), in the conversations they are in now, or only in `conversation_id`; only from
-    `sender_id`, only of `kind` (text, image, file).
+    `sender_id`, only of `kind` (text, image, file, voice).
 
     `order` "newest" (newest first, paged by `before`, a message id) or "relevance" (best
     first, paged by `offset`, at most OFFSET_MAX). Returns {"items": [{"message" (as the chat
@@ -55,7 +55,7 @@ def search_messages(user: User, q: str, *, conversation_id: int | None = None, s
     if not query:
         raise DomainError(_("Type a word to search for."), "q")
     if kind is not None and kind not in KINDS:
-        raise DomainError(_("kind must be one of text, image or file."), "kind")
+        raise DomainError(_("kind must be one of text, image, file or voice."), "kind")
     if order not in ("newest", "relevance"):
         raise DomainError(_("order must be newest or relevance."), "order")
     conversations = searchable_conversations(user)

@@ -176,3 +176,13 @@ def test_a_favorited_voice_message_is_kept_by_type_and_plays_on_the_favorites_pa
     assert 'data-testid="tab-voice"' in page
     assert f'<audio controls preload="metadata" src="{sent["attachment"]["url"]}">' in page
     assert "0:02" in page and "kept too" not in page
+
+
+def test_search_finds_voice_messages_by_kind(app, direct, as_):
+    sent = sent_voice(as_("bob"), direct, tone(1))
+    send_text(as_("bob"), direct, "a voice from the past")
+    client, _headers = as_("alice")
+    found = client.get(f"{API}/search", query_string={"q": "voice", "kind": "voice"}).get_json()["items"]
+    assert [item["message"]["id"] for item in found] == [sent["id"]]
+    page = client.get("/search", query_string={"q": "voice", "kind": "voice"}).get_data(as_text=True)
+    assert "[Voice]" in page
