@@ -6,11 +6,12 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from blueprints.attachments.names import clean_file_name
 from blueprints.chat import services as chat
 from blueprints.chat.mentions import checked_mentions
+from blueprints.chat.quota import check_quota, megabytes
 from core.blocking import offload
 from core.errors import DomainError, NotFound, PayloadTooLarge
 from extensions import db
@@ -22,52 +23,11 @@ from storage.images import IMAGE_TYPES, clean_image, sniff
 SNIFF_BYTES = 64 * 1024  # what libmagic reads; enough for Office and archive formats
 
 
-def _megabytes(limit: int) -> int:
-    return max(1, limit // (1024 * 1024))
-
-
 def _size_of(upload: BinaryIO) -> int:
     upload.seek(0, 2)
     size = upload.tell()
     upload.seek(0)
     return size
-
-
-def _kept(user_id: int):
-    # Each stored content `user_id`'s live attachments keep, with its size (a subquery).
-    return (select(Attachment.blob_key, func.max(Attachment.size).label("size"))
-            .join(Message, Message.id == Attachment.message_id)
-            .where(Attachment.uploader_id == user_id, Message.recalled_at.is_(None))
-            .group_by(Attachment.blob_key).subquery())
-
-
-def storage_used(user_id: int) -> int:
-    """Bytes that `user_id`'s attachments keep stored: those of the messages they sent or
-    forwarded and did not recall, each stored content (blob key) counted once. A forward of
-    their own file costs nothing more (the copy shares its bytes, chat/forwarding.py); a copy
-    of someone else's costs its size once, as it keeps those bytes stored even after the
-    original is recalled."""
-    kept = _kept(user_id)
-    return db.session.scalar(select(func.coalesce(func.sum(kept.c.size), 0))) or 0
-
-
-def new_to_keep(user_id: int, sizes: dict[str, int]) -> int:
-    """Bytes that copies of `sizes` ({blob key: size in bytes}) would add to `user_id`'s
-    `storage_used`: those of the contents they do not keep already."""
-    if not sizes:
-        return 0
-    kept = _kept(user_id)
-    already = set(db.session.scalars(select(kept.c.blob_key).where(kept.c.blob_key.in_(sizes))))
-    return sum(size for key, size in sizes.items() if key not in already)
-
-
-def check_quota(user_id: int, size: int) -> None:
-    """Raise PayloadTooLarge when `size` more bytes would take `user_id`'s attachments past
-    UPLOAD_QUOTA_BYTES."""
-    quota = current_app.config["UPLOAD_QUOTA_BYTES"]
-    if storage_used(user_id) + size > quota:
-        raise PayloadTooLarge(_("Your storage is full (%(n)d MB). Recall some files to make room.",
-                                n=_megabytes(quota)), "file")
 
 
 def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filename: str | None,
@@ -106,7 +66,7 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     if size == 0:
         raise DomainError(_("This file is empty."), "file")
     if size > config["FILE_MAX_BYTES"]:
-        raise PayloadTooLarge(_("Files can be at most %(n)d MB.", n=_megabytes(config["FILE_MAX_BYTES"])), "file")
+        raise PayloadTooLarge(_("Files can be at most %(n)d MB.", n=megabytes(config["FILE_MAX_BYTES"])), "file")
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     mime = sniff(head)
@@ -115,7 +75,7 @@ def send_attachment(sender: User, conversation_id: int, upload: BinaryIO, filena
     if mime in IMAGE_TYPES:
         if size > config["IMAGE_MAX_BYTES"]:
             raise PayloadTooLarge(_("Images can be at most %(n)d MB. Send it as a smaller picture.",
-                                    n=_megabytes(config["IMAGE_MAX_BYTES"])), "file")
+                                    n=megabytes(config["IMAGE_MAX_BYTES"])), "file")
         try:
             image = offload(clean_image, upload.read(), config["THUMBNAIL_SIZE"], config["MAX_IMAGE_PIXELS"])
         except DomainError:

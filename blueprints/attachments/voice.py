@@ -7,7 +7,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from blueprints.attachments.services import check_quota
+from blueprints.chat.quota import check_quota
 from blueprints.chat import services as chat
 from core.blocking import offload
 from core.errors import DomainError, PayloadTooLarge, UnsupportedMediaType

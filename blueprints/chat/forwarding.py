@@ -6,7 +6,7 @@ A copy is a new message of the same kind and text; an image, file or voice copy 
 pointing at the same stored bytes: nothing is uploaded or stored twice. The bytes stay while
 any attachment row of a message not recalled refers to them (`flask uploads cleanup` counts
 every such row). A copy counts against the forwarder's upload quota by what it keeps stored
-(attachments/services.storage_used: each content once, so forwarding one's own file costs
+(chat/quota.storage_used: each content once, so forwarding one's own file costs
 nothing more, and one's copy of another's file its size once).
 """
 import secrets
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from blueprints.attachments import services as attachments
 from blueprints.chat import senders
+from blueprints.chat.quota import check_quota, new_to_keep
 from blueprints.chat.payloads import message_json
 from blueprints.chat.sending import TOUCH_CONVERSATION
 from blueprints.chat.services import SendTarget, can_see, sendable_conversation
@@ -67,7 +67,7 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
     copies' JSON (`message_json`), conversation by conversation.
 
     Raises DomainError (none, or too many, of either), PayloadTooLarge (the copies' files
-    would take `user` past UPLOAD_QUOTA_BYTES: attachments.storage_used), NotFound (field "message_ids": a
+    would take `user` past UPLOAD_QUOTA_BYTES: quota.storage_used), NotFound (field "message_ids": a
     message they cannot see; or not in a target conversation), Conflict (a recalled message),
     Forbidden (a direct conversation with someone no longer a friend, or as
     sendable_conversation refuses).
@@ -81,7 +81,7 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
                                  _("Choose at least one conversation to forward to."),
                                  _("Forward to at most %(n)d conversations at once.", n=most))
     originals = _originals(user, message_ids)
-    attachments.check_quota(user.id, attachments.new_to_keep(
+    check_quota(user.id, new_to_keep(
         user.id, {m.attachment.blob_key: m.attachment.size for m in originals if m.attachment}))
     # As a send's batch does: the targets' row locks first, so who may send there stays true
     # until COMMIT (a member removed meanwhile waits for it, or is seen as removed).
