@@ -235,3 +235,13 @@ def test_a_blocked_person_cannot_pull_the_blocker_into_a_group(app, alice_and_fr
     alice_client, alice_headers = as_("alice")
     assert alice_client.post(f"{API}/groups", json={"name": "Family", "member_ids": [bob]},
                              headers=alice_headers).status_code == 201
+
+
+def test_a_member_who_blocked_me_does_not_stop_me_adding_others(app, alice_and_friends, as_):
+    # Carol is in alice's group already and blocked alice later: adding dave still works.
+    alice, _bob, carol, dave = alice_and_friends
+    client, headers = as_("alice")
+    group = client.post(f"{API}/groups", json={"name": "Hikers", "member_ids": [carol]}, headers=headers).get_json()
+    block(as_("carol"), alice)
+    added = client.post(f"{API}/groups/{group['id']}/members", json={"user_ids": [carol, dave]}, headers=headers)
+    assert added.status_code == 200, added.get_data(as_text=True)

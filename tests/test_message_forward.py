@@ -171,3 +171,11 @@ def test_too_many_at_once_are_refused(app, group, direct, as_):
     app.config["FORWARD_MAX_CONVERSATIONS"] = 1
     assert_error(forward(as_("alice"), ids[:1], [direct, group]), 400, "conversation_ids")
     assert_error(forward(as_("alice"), [], [direct]), 422)
+
+
+def test_text_forwards_even_past_the_storage_quota(app, group, direct, as_):
+    # Over quota (the setting was lowered), a text costs no storage: it still forwards.
+    uploaded(as_("alice"), group, noise(2000), "big.bin")
+    app.config["UPLOAD_QUOTA_BYTES"] = 1000
+    text = send_text(as_("alice"), group, "just words")
+    assert [copy["body"] for copy in forwarded(as_("alice"), [text["id"]], [direct])] == ["just words"]

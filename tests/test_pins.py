@@ -2,11 +2,15 @@
 (a group's owner, either person of a direct conversation), the limit, recalled messages, the
 list members see, and the pin events the others receive live and replay."""
 import re
+import threading
+
+from sqlalchemy import update
 
 from blueprints.pins import services
 from core.errors import Conflict
+from core.timeutil import utcnow
 from extensions import db
-from models import User
+from models import Message, User
 from tests.support.api import API, assert_error, recall, send_text
 from tests.support.events import cursor, events_of
 from tests.support.factories import add_to_group, at_once, make_friends, make_user
@@ -112,6 +116,26 @@ def test_two_pins_at_once_cannot_pass_the_limit(app, alice_and_friends, group, a
 
 # Recalled messages
 
+def test_a_pin_waiting_for_a_recall_finds_the_message_recalled(app, group, as_):
+    # The recall's write is held open on a connection of its own; the pin, started meanwhile,
+    # must not land on the recalled message once the recall commits.
+    message = send_text(as_("alice"), group, "the old plan")
+    with app.app_context():
+        holder = db.engine.connect()
+    recalling = holder.begin()
+    messages = Message.__table__
+    holder.execute(update(messages).where(messages.c.id == message["id"]).values(recalled_at=utcnow(), body=""))
+    answer = {}
+    pinning = threading.Thread(target=lambda: answer.update(response=pin(as_("alice"), message["id"])))
+    pinning.start()
+    pinning.join(0.5)  # the pin is waiting on the recall's lock (or has not started: the same outcome)
+    recalling.commit()
+    holder.close()
+    pinning.join(20)
+    assert_error(answer["response"], 409)
+    assert pinned_ids(as_("alice"), group) == []
+
+
 def test_recalled_message_cannot_be_pinned(app, group, as_):
     message = send_text(as_("alice"), group, "oops")
     recall(as_("alice"), message["id"])
@@ -165,6 +189,10 @@ def test_a_member_who_joins_later_sees_no_pin_of_a_message_from_before(app, alic
     assert pinned_ids(as_("erin"), group) == [new["id"]]
     assert [kind for kind, _data in events_of(app, erin, after)] == ["message.created", "message.pinned"]
     assert pinned_ids(as_("bob"), group) == [new["id"], old["id"]]
+    after = cursor(app)
+    recall(as_("alice"), old["id"])  # its unpin, too, is for those who can see it
+    assert [kind for kind, _data in events_of(app, erin, after)] == ["message.recalled"]
+    assert [kind for kind, _data in events_of(app, bob, after)] == ["message.unpinned", "message.recalled"]
 
 
 def test_the_chat_page_comes_with_its_pins_newest_first(app, group, as_):

@@ -253,3 +253,16 @@ def test_the_chat_page_comes_with_the_reactions_and_which_are_mine(app, group, a
     (shown,) = [m for m in json.loads(data) if m["id"] == message["id"]]
     assert summary(shown["reactions"]) == [("🎉", 1, ["Bob"]), (THUMBS, 1, ["Carol"])]
     assert shown["reacted"] == ["🎉"]
+
+
+def test_someone_who_joined_after_the_message_hears_nothing_of_its_reactions(app, alice_and_friends, group, as_):
+    alice, bob, _carol, _dave = alice_and_friends
+    old = send_text(as_("alice"), group, "from before erin")
+    erin = make_user(app, "erin")
+    make_friends(app, alice, erin)
+    add_to_group(app, alice, group, erin)
+    after = cursor(app)
+    react(as_("bob"), old["id"])
+    unreact(as_("bob"), old["id"])
+    assert events_of(app, erin, after) == []
+    assert [kind for kind, _data in events_of(app, alice, after)] == ["reaction.added", "reaction.removed"]

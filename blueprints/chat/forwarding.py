@@ -81,8 +81,9 @@ def forward_messages(user: User, message_ids: list[int], conversation_ids: list[
                                  _("Choose at least one conversation to forward to."),
                                  _("Forward to at most %(n)d conversations at once.", n=most))
     originals = _originals(user, message_ids)
-    check_quota(user.id, new_to_keep(
-        user.id, {m.attachment.blob_key: m.attachment.size for m in originals if m.attachment}))
+    more = new_to_keep(user.id, {m.attachment.blob_key: m.attachment.size for m in originals if m.attachment})
+    if more:  # text, or files the forwarder keeps already, cost nothing
+        check_quota(user.id, more)
     # As a send's batch does: the targets' row locks first, so who may send there stays true
     # until COMMIT (a member removed meanwhile waits for it, or is seen as removed).
     senders.lock_conversations(db.session.connection(), set(conversation_ids))

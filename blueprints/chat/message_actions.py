@@ -84,7 +84,7 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
     # `to_its_readers` reads true when the event is recorded; the message row, read again
     # locked, shows a recall that committed meanwhile (a later one waits for this edit).
     lock_conversations(connection, {message.conversation_id})
-    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update()
+    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update(key_share=True)
                       .execution_options(populate_existing=True))
     if message.recalled_at is not None:
         raise Conflict(_("That message was recalled, so it can no longer be edited."))

@@ -203,7 +203,8 @@ def recall_message(user: User, message_id: int) -> Message:
     db.session.execute(delete(Reaction).where(Reaction.message_id == message.id))
     db.session.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
     if db.session.execute(delete(Pin).where(Pin.message_id == message.id)).rowcount:
-        send_event_on_commit(events.message_unpinned(message.conversation_id, message.id, user.id))
+        send_event_on_commit(to_its_readers(message, events.message_unpinned(message.conversation_id, message.id,
+                                                                             user.id)))
     send_event_on_commit(events.message_recalled(message.conversation_id, message.id))
     db.session.commit()
     return message

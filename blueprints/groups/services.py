@@ -103,15 +103,18 @@ def _friends_only(actor: User, user_ids: list[int], field: str = "user_ids") -> 
     if any(uid not in allowed for uid in wanted):
         raise Forbidden(_("You can only add your own friends."), field)
     people = db.session.scalars(select(User).where(User.id.in_(wanted))).all() if wanted else []
-    refusing = blocked_by_among(actor.id, wanted)
-    if refusing:
-        # Someone who blocked the actor is not pulled into a group with them (their messages
-        # would reach the blocker there); worded as for a direct message, naming no block.
-        name = next(person.nickname for person in people if person.id == refusing[0])
-        raise Forbidden(_("%(name)s could not be added.", name=name), field)
     if any(not person.is_active for person in people):
         raise DomainError(_("A disabled account cannot be added."), field)
     return list(people)
+
+
+def _not_blocked_by(actor: User, people: list[User], field: str = "user_ids") -> None:
+    # Someone who blocked the actor is not pulled into a group with them (the actor's
+    # messages would reach them there); worded as for a direct message, naming no block.
+    refusing = blocked_by_among(actor.id, [person.id for person in people])
+    if refusing:
+        name = next(person.nickname for person in people if person.id == refusing[0])
+        raise Forbidden(_("%(name)s could not be added.", name=name), field)
 
 
 def _join(group: Conversation, people: list[User], event) -> None:
@@ -134,6 +137,7 @@ def create_group(owner: User, name: str, member_ids: list[int]) -> Conversation:
     (over GROUP_MAX_MEMBERS)."""
     name = clean_name(name)
     people = _friends_only(owner, member_ids or [], "member_ids")
+    _not_blocked_by(owner, people, "member_ids")
     _check_room(None, len(people) + 1, "member_ids")
     group = Conversation(kind="group", name=name, owner_id=owner.id)
     db.session.add(group)
@@ -169,6 +173,7 @@ def add_members(actor: User, group_id: int, user_ids: list[int]) -> list[User]:
     people = [p for p in people if _membership(group.id, p.id) is None]
     if not people:
         raise DomainError(_("Choose at least one friend who is not in the group yet."), "user_ids")
+    _not_blocked_by(actor, people)
     _check_room(group.id, len(people))
     group.last_activity_at = utcnow()
     # "group": the newcomers' clients know nothing of the group yet.

@@ -2,10 +2,11 @@
 blueprints/chat/pinned.py, which the chat page uses too)."""
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import false, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
+from blueprints.chat.senders import lock_conversations
 from blueprints.chat.pinned import may_pin, pin_jsons
 from core.errors import Conflict, Forbidden, NotFound
 from extensions import db
@@ -14,22 +15,21 @@ from realtime import events
 from realtime.eventlog import send_event_on_commit
 
 
-# SQLite has no FOR UPDATE, and pysqlite reads outside any transaction: an UPDATE that matches
-# no row takes the database's write lock (its only lock) first, as chat/receipts.py's `locked`.
-_TAKE_WRITE_LOCK = update(Conversation.__table__).where(false()).values(id=Conversation.__table__.c.id)
-
-
 def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
     """Message `message_id` and its conversation (locked until the transaction ends, so that
     two pins at once cannot pass PINS_MAX together), if `user` may pin it. Raises NotFound,
     Forbidden."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(_TAKE_WRITE_LOCK)
     message = db.session.get(Message, message_id)
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
-    conversation = db.session.scalar(select(Conversation).where(Conversation.id == message.conversation_id)
-                                     .with_for_update().execution_options(populate_existing=True))
+    # The conversation's row lock as every writer takes it (SQLite: the write lock;
+    # PostgreSQL: FOR NO KEY UPDATE, which lets other transactions' event rows refer to the
+    # row: FOR UPDATE would deadlock with them), then the message's, read again: a recall
+    # that committed meanwhile is seen, a later one waits.
+    lock_conversations(db.session.connection(), {message.conversation_id})
+    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update(key_share=True)
+                      .execution_options(populate_existing=True))
+    conversation = db.session.get(Conversation, message.conversation_id, populate_existing=True)
     if not may_pin(user, conversation):
         raise Forbidden(_("Only the group's owner can pin or unpin messages."))
     try:
@@ -62,7 +62,10 @@ def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return pin_jsons([db.session.scalar(select(Pin).where(Pin.message_id == message_id))])[0], False
+        twin = db.session.scalar(select(Pin).where(Pin.message_id == message_id))
+        if twin is None:  # pinned and unpinned again meanwhile
+            raise Conflict(_("This message was just unpinned: try again."))
+        return pin_jsons([twin])[0], False
     payload = pin_jsons([pin])[0]
     send_event_on_commit(chat.to_its_readers(message, events.message_pinned(conversation.id, payload)))
     db.session.commit()

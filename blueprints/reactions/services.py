@@ -26,7 +26,9 @@ def _reactable(user: User, message_id: int) -> Message:
     recalled, and they may still send in its conversation (a friend, in a direct one)."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(_TAKE_WRITE_LOCK)
-    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update()
+    # FOR NO KEY UPDATE on PostgreSQL: a reply's INSERT (its reply_to_id) must still be able to
+    # refer to the row, or a send batch holding the event counter would deadlock with this.
+    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update(key_share=True)
                                 .execution_options(populate_existing=True))
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
@@ -50,7 +52,7 @@ def add_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool
     """`user` reacts to message `message_id` with `emoji` (one emoji; stored fully qualified,
     emojis.reaction_emoji). Returns (message, added): added False when they had already
     reacted with it (a retry, or a double click that raced itself: the unique constraint
-    decides). Records reaction.added to the conversation.
+    decides). Records reaction.added to the members who can see the message.
 
     Raises DomainError (not one emoji, field "emoji"), NotFound (not a message the person can
     see), Conflict (recalled; or a new emoji beyond REACTIONS_MAX distinct ones on the
@@ -73,7 +75,8 @@ def add_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool
     except IntegrityError:
         db.session.rollback()
         return db.session.get(Message, message_id), False
-    send_event_on_commit(events.reaction_changed(True, message.conversation_id, message.id, emoji, user_brief(user)))
+    send_event_on_commit(chat.to_its_readers(
+        message, events.reaction_changed(True, message.conversation_id, message.id, emoji, user_brief(user))))
     db.session.commit()
     return message, True
 
@@ -81,7 +84,7 @@ def add_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool
 def remove_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool]:
     """`user` takes back their reaction `emoji` on message `message_id`. Returns (message,
     removed): removed False when there was none (nothing is recorded). Records
-    reaction.removed to the conversation. Raises DomainError (not one emoji), NotFound (not a
+    reaction.removed to the members who can see the message. Raises DomainError (not one emoji), NotFound (not a
     message the person can see), Conflict (recalled: its reactions are gone already),
     Forbidden (a direct conversation with someone no longer a friend)."""
     emoji = _checked_emoji(emoji)
@@ -91,7 +94,8 @@ def remove_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, b
     if not removed:
         db.session.rollback()
         return db.session.get(Message, message_id), False
-    send_event_on_commit(events.reaction_changed(False, message.conversation_id, message.id, emoji, user_brief(user)))
+    send_event_on_commit(chat.to_its_readers(
+        message, events.reaction_changed(False, message.conversation_id, message.id, emoji, user_brief(user))))
     db.session.commit()
     return message, True
 
