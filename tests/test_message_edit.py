@@ -2,19 +2,18 @@
 the conversation sees the new text live and after reconnecting, marked edited; search finds
 the new words and not the old; a mention the edit adds is a mention; favorites keep their
 copy; what is refused (someone else's, outside the window, recalled, blank, not a member)."""
-import threading
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from blueprints.chat.schemas import MessageSchema
 from blueprints.friends import services as friends
-from core.timeutil import utcnow
 from extensions import db
 from models import Message, MessageEdit, User
 from tests.support.api import API, assert_error, favorite, recall, send_text
 from tests.support.events import cursor, events_of
 from tests.support.factories import add_to_group
+from tests.support.races import during_open_recall
 from tests.support.uploads import image_bytes, uploaded
 
 
@@ -206,20 +205,9 @@ def test_an_edit_waiting_for_a_recall_finds_the_message_recalled(app, alice_and_
     # meanwhile, must not write its text over the recalled message once the recall commits.
     _alice, bob, _carol, _dave = alice_and_friends
     message = send_text(as_("alice"), group, "the secret plan")
-    with app.app_context():
-        holder = db.engine.connect()
-    recalling = holder.begin()
-    messages = Message.__table__
-    holder.execute(update(messages).where(messages.c.id == message["id"]).values(recalled_at=utcnow(), body=""))
-    answer = {}
-    editing = threading.Thread(target=lambda: answer.update(
-        response=edit(as_("alice"), message["id"], "the secret plan, version two")))
-    editing.start()
-    editing.join(0.5)  # the edit is waiting on the recall's lock (or has not started: the same outcome)
-    recalling.commit()
-    holder.close()
-    editing.join(20)
-    assert_error(answer["response"], 409)
+    response = during_open_recall(app, message["id"], lambda: edit(as_("alice"), message["id"],
+                                                                   "the secret plan, version two"))
+    assert_error(response, 409)
     with app.app_context():
         stored = db.session.get(Message, message["id"])
         assert stored.body == "" and stored.edited_at is None

@@ -7,8 +7,8 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from blueprints.chat.quota import check_quota
 from blueprints.chat import services as chat
+from blueprints.chat.quota import check_quota, megabytes
 from core.blocking import offload
 from core.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from core.timeutil import utcnow
@@ -65,8 +65,8 @@ def send_voice(sender: User, conversation_id: int, upload: BinaryIO, client_id: 
     if not data:
         raise DomainError(_("This recording is empty."), "file")
     if len(data) > config["VOICE_MAX_BYTES"]:
-        raise PayloadTooLarge(_("A voice message can be at most %(n)d MB.",
-                                n=max(1, config["VOICE_MAX_BYTES"] // (1024 * 1024))), "file")
+        raise PayloadTooLarge(_("A voice message can be at most %(n)d MB.", n=megabytes(config["VOICE_MAX_BYTES"])),
+                              "file")
     check_quota(sender.id, len(data))
     max_seconds = config["VOICE_MAX_SECONDS"]
     try:

@@ -18,16 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from blueprints.chat import senders
 from blueprints.chat.quota import check_quota, new_to_keep
-from blueprints.chat.payloads import message_json
 from blueprints.chat.sending import TOUCH_CONVERSATION
-from blueprints.chat.services import SendTarget, can_see, sendable_conversation
+from blueprints.chat.services import SendTarget, can_see, sendable_conversation, write_message
 from core.errors import Conflict, DomainError, NotFound
 from core.timeutil import utcnow
 from extensions import db
 from models import Attachment, Message, User
-from realtime import events
-from realtime.eventlog import send_event_on_commit
-from search import index as search_index
 
 # What a copy's attachment keeps of the original's: the same bytes, described the same way.
 _ATTACHMENT_FIELDS = ("kind", "name", "mime", "size", "blob_key", "thumbnail_key", "width", "height", "duration")
@@ -107,10 +103,4 @@ def _store_copy(user: User, target: SendTarget, original: Message, first_sender:
     if original.attachment is not None:
         message.attachment = Attachment(public_id=secrets.token_urlsafe(18), uploader_id=user.id, created_at=now,
                                         **{name: getattr(original.attachment, name) for name in _ATTACHMENT_FIELDS})
-    db.session.add(message)
-    db.session.flush()
-    search_index.write(db.session.connection(), search_index.rows_for([(
-        message.id, target.id, (message.body, message.attachment.name if message.attachment else ""))]))
-    payload = message_json(message, user, forwarded_from=first_sender)
-    send_event_on_commit(events.message_created(target.id, payload)).stamp(message, "event_id")
-    return payload
+    return write_message(user, target.id, message, forwarded_from=first_sender)

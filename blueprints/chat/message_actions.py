@@ -5,14 +5,15 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import mentions as mention_rows
 from blueprints.chat.mentions import checked_mentions
 from blueprints.chat.payloads import message_jsons
-from blueprints.chat.senders import lock_conversations
-from blueprints.chat.services import BODY_MAX, can_see, sendable_conversation, to_its_readers
+from blueprints.chat.changes import lock_message
+from blueprints.chat.changes import to_its_readers
+from blueprints.chat.services import BODY_MAX, can_see, sendable_conversation
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.timeutil import utcnow
 from extensions import db
@@ -80,12 +81,7 @@ def edit_message(user: User, message_id: int, body: str, mentions: list[int] | N
         return message_jsons([message])[0], False
     mentioned = checked_mentions(user.id, message.conversation_id, mentions, mention_all)
     connection = db.session.connection()
-    # Until COMMIT: the conversation's lock (a member change takes it too) keeps the audience
-    # `to_its_readers` reads true when the event is recorded; the message row, read again
-    # locked, shows a recall that committed meanwhile (a later one waits for this edit).
-    lock_conversations(connection, {message.conversation_id})
-    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update(key_share=True)
-                      .execution_options(populate_existing=True))
+    lock_message(message)
     if message.recalled_at is not None:
         raise Conflict(_("That message was recalled, so it can no longer be edited."))
     now = utcnow()

@@ -19,7 +19,7 @@ def conversation_pins(user: User, conversation_id: int) -> tuple[list[dict], boo
     """The pins of a conversation `user` may read (chat.readable_conversation: NotFound
     otherwise), newest pin first, as `pin_jsons` gives them, and whether `user` may pin
     there. Only pins of messages `user` can see: a member who joined a group after a message
-    sees neither it nor its pin (the pin events reach its readers only, chat.to_its_readers)."""
+    sees neither it nor its pin (the pin events reach its readers only, changes.to_its_readers)."""
     conversation, stays = chat.readable_conversation(user, conversation_id)
     pins = list(db.session.scalars(select(Pin).join(Message, Message.id == Pin.message_id)
                                    .where(Pin.conversation_id == conversation.id, chat.visible_in(stays))

@@ -14,7 +14,7 @@ from extensions import db
 from models import Attachment, Membership, Message, User
 
 # The original with its sender and attachment's name, if it is in the conversation and falls
-# within one of the sender's stays there (services.within_stays, in SQL): one query by primary
+# within one of the sender's stays there (changes.within_stays, in SQL): one query by primary
 # key, the stays found by the (user_id, conversation_id) index. Built once: one cache key.
 _ORIGINAL = (select(Message.id, Message.kind, Message.body, Message.recalled_at, Attachment.name, User)
              .outerjoin(Attachment, Attachment.message_id == Message.id)

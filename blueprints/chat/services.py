@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from blueprints.blocks.services import message_refusal
 from blueprints.chat import mentions as mention_rows
+from blueprints.chat.changes import to_its_readers, within_stays
 from blueprints.chat.hiding import not_hidden
 from blueprints.chat.mentions import NO_MENTIONS, Mentions, checked_mentions
 from blueprints.chat.payloads import message_json, new_text_json
@@ -66,29 +67,6 @@ def readable_conversation(user: User, conversation_id: int) -> tuple[Conversatio
 def peer_of(conversation: Conversation, user_id: int) -> User | None:
     """The other person of a direct conversation."""
     return db.session.get(User, direct_peer(conversation.direct_key, user_id))
-
-
-def within_stays(stays: list[Membership], event_id: int | None) -> bool:
-    """True when event `event_id` falls inside one of `stays` (the Python twin of the SQL
-    `visible_in`)."""
-    event_id = event_id or 0
-    return any((stay.joined_event_id or 0) <= event_id
-               and (stay.left_event_id is None or event_id <= stay.left_event_id) for stay in stays)
-
-
-def to_its_readers(message: Message, event: events.NewEvent) -> events.NewEvent:
-    """`event` (about `message`: its edit, its pin) for the conversation's members; when some
-    current member cannot see the message (they joined a group after it), for the members
-    who can only, by id: the conversation's audience would show the others its text. One
-    query (every stay in the conversation)."""
-    stays: dict[int, list[Membership]] = {}
-    for stay in db.session.scalars(select(Membership).where(Membership.conversation_id == message.conversation_id)):
-        stays.setdefault(stay.user_id, []).append(stay)
-    current = [user_id for user_id, theirs in stays.items() if any(stay.left_at is None for stay in theirs)]
-    readers = [user_id for user_id in current if within_stays(stays[user_id], message.event_id)]
-    if len(readers) == len(current):
-        return event
-    return event._replace(conversation_id=None, user_ids=tuple(readers))
 
 
 def can_see(user: User, message: Message) -> bool:
@@ -153,30 +131,38 @@ def send_message(sender: User, conversation_id: int, body: str, client_id: str |
 
 def store_message(sender: User, conversation: "SendTarget", message: Message, quote: dict | None = None,
                   mentions: Mentions = NO_MENTIONS) -> Sent:
-    """Commit `message` (checked and built by the caller, with its attachment: an image or
-    file send) with its message.created event, in `conversation` (from
-    `sendable_conversation`); `quote` is the `quote_json` of the original it replies to
-    (its `reply_to_id`), or None; `mentions` whom its caption mentions
-    (mentions.checked_mentions), recorded in the same transaction. A client id already
-    stored (a retry, or a twin that raced it in) is not stored again: the stored message is
-    returned with created False. The unique index on (sender, client id) decides, so the
-    common case costs no lookup."""
-    message.mention_all = mentions.everyone
-    db.session.add(message)
+    """Commit `message` (checked and built by the caller, with its attachment: an image,
+    file or voice send) in `conversation` (from `sendable_conversation`), as `write_message`
+    writes it: `quote` is the `quote_json` of the original it replies to, or None; `mentions`
+    (mentions.checked_mentions) whom its caption mentions. A client id already stored (a
+    retry, or a twin that raced it in) is not stored again: the stored message is returned
+    with created False; the unique index on (sender, client id) decides, at no lookup."""
     db.session.execute(TOUCH_CONVERSATION, {"conversation_id": conversation.id, "now": utcnow()})
     try:
         # The insert itself meets the unique index (it waits there for a racing twin to commit).
-        db.session.flush()
-        search_index.write(db.session.connection(), search_index.rows_for([(
-            message.id, conversation.id, (message.body, message.attachment.name if message.attachment else ""))]))
-        mention_rows.write(db.session.connection(), mentions.rows(message.id, conversation.id, message.created_at))
-        payload = message_json(message, sender, quote, mentions.named)
-        event = send_event_on_commit(events.message_created(conversation.id, payload))
-        event.stamp(message, "event_id")
+        payload = write_message(sender, conversation.id, message, quote, mentions)
         db.session.commit()
     except IntegrityError:
         return stored_twin(sender.id, message.client_id)
     return Sent(True, payload)
+
+
+def write_message(sender: User, conversation_id: int, message: Message, quote: dict | None = None,
+                  mentions: Mentions = NO_MENTIONS, forwarded_from: User | None = None) -> dict:
+    """Write `sender`'s `message` in conversation `conversation_id` in the session's
+    transaction, uncommitted: its row and attachment, search index and mention rows, and its
+    message.created event (stamped with its id); `quote`, `mentions` and `forwarded_from` as
+    `message_json` takes them. Returns its JSON. IntegrityError: its client id is stored."""
+    message.mention_all = mentions.everyone
+    db.session.add(message)
+    db.session.flush()
+    connection = db.session.connection()
+    search_index.write(connection, search_index.rows_for([(
+        message.id, conversation_id, (message.body, message.attachment.name if message.attachment else ""))]))
+    mention_rows.write(connection, mentions.rows(message.id, conversation_id, message.created_at))
+    payload = message_json(message, sender, quote, mentions.named, forwarded_from=forwarded_from)
+    send_event_on_commit(events.message_created(conversation_id, payload)).stamp(message, "event_id")
+    return payload
 
 
 def recall_message(user: User, message_id: int) -> Message:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
-from blueprints.chat.senders import lock_conversations
+from blueprints.chat.changes import lock_message, to_its_readers
 from blueprints.chat.pinned import may_pin, pin_jsons
 from core.errors import Conflict, Forbidden, NotFound
 from extensions import db
@@ -22,13 +22,9 @@ def _pinnable(user: User, message_id: int) -> tuple[Message, Conversation]:
     message = db.session.get(Message, message_id)
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
-    # The conversation's row lock as every writer takes it (SQLite: the write lock;
-    # PostgreSQL: FOR NO KEY UPDATE, which lets other transactions' event rows refer to the
-    # row: FOR UPDATE would deadlock with them), then the message's, read again: a recall
-    # that committed meanwhile is seen, a later one waits.
-    lock_conversations(db.session.connection(), {message.conversation_id})
-    db.session.scalar(select(Message).where(Message.id == message.id).with_for_update(key_share=True)
-                      .execution_options(populate_existing=True))
+    # The conversation's lock as every writer takes it (FOR UPDATE deadlocked with other
+    # transactions' event rows referring to it), so two pins cannot pass PINS_MAX together.
+    lock_message(message)
     conversation = db.session.get(Conversation, message.conversation_id, populate_existing=True)
     if not may_pin(user, conversation):
         raise Forbidden(_("Only the group's owner can pin or unpin messages."))
@@ -67,7 +63,7 @@ def pin_message(user: User, message_id: int) -> tuple[dict, bool]:
             raise Conflict(_("This message was just unpinned: try again."))
         return pin_jsons([twin])[0], False
     payload = pin_jsons([pin])[0]
-    send_event_on_commit(chat.to_its_readers(message, events.message_pinned(conversation.id, payload)))
+    send_event_on_commit(to_its_readers(message, events.message_pinned(conversation.id, payload)))
     db.session.commit()
     return payload, True
 
@@ -82,5 +78,5 @@ def unpin_message(user: User, message_id: int) -> None:
         db.session.rollback()
         return
     db.session.delete(pin)
-    send_event_on_commit(chat.to_its_readers(message, events.message_unpinned(conversation.id, message.id, user.id)))
+    send_event_on_commit(to_its_readers(message, events.message_unpinned(conversation.id, message.id, user.id)))
     db.session.commit()

@@ -2,10 +2,11 @@
 reactions, and which are a person's own, are read by blueprints/chat/payloads.py)."""
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, false, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.chat import services as chat
+from blueprints.chat.changes import lock_message, to_its_readers
 from blueprints.reactions.emojis import reaction_emoji
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.people import user_brief
@@ -15,23 +16,14 @@ from realtime import events
 from realtime.eventlog import send_event_on_commit
 
 
-# SQLite has no FOR UPDATE, and pysqlite reads outside any transaction: an UPDATE that matches
-# no row takes the database's write lock (its only lock) first, as chat/receipts.py's `locked`.
-_TAKE_WRITE_LOCK = update(Message.__table__).where(false()).values(id=Message.__table__.c.id)
-
-
 def _reactable(user: User, message_id: int) -> Message:
     """Message `message_id`, locked until the transaction ends (so that two new emoji at once
     cannot pass REACTIONS_MAX together), if `user` may react to it: they see it, it was not
     recalled, and they may still send in its conversation (a friend, in a direct one)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(_TAKE_WRITE_LOCK)
-    # FOR NO KEY UPDATE on PostgreSQL: a reply's INSERT (its reply_to_id) must still be able to
-    # refer to the row, or a send batch holding the event counter would deadlock with this.
-    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update(key_share=True)
-                                .execution_options(populate_existing=True))
+    message = db.session.get(Message, message_id)
     if message is None or not chat.can_see(user, message):
         raise NotFound(_("This message does not exist, or you cannot see it."))
+    lock_message(message)
     if message.recalled_at is not None:
         raise Conflict(_("This message was recalled: it takes no reactions."))
     try:
@@ -75,7 +67,7 @@ def add_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, bool
     except IntegrityError:
         db.session.rollback()
         return db.session.get(Message, message_id), False
-    send_event_on_commit(chat.to_its_readers(
+    send_event_on_commit(to_its_readers(
         message, events.reaction_changed(True, message.conversation_id, message.id, emoji, user_brief(user))))
     db.session.commit()
     return message, True
@@ -94,7 +86,7 @@ def remove_reaction(user: User, message_id: int, emoji: str) -> tuple[Message, b
     if not removed:
         db.session.rollback()
         return db.session.get(Message, message_id), False
-    send_event_on_commit(chat.to_its_readers(
+    send_event_on_commit(to_its_readers(
         message, events.reaction_changed(False, message.conversation_id, message.id, emoji, user_brief(user))))
     db.session.commit()
     return message, True
