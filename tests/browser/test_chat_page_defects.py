@@ -61,7 +61,10 @@ def test_recalled_message_is_readable_by_its_sender_and_the_others(chat):
     for page, words in ((alice, "You recalled a message"), (bob, "recalled a message")):
         note = page.locator(f"#messages [data-message-id='{message_id}'] .message-text")
         expect(note).to_contain_text(words)
-        assert note.evaluate(CONTRAST) >= 4.5, f"{words!r} is hard to read"
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            assert note.evaluate(CONTRAST) >= 4.5, f"{words!r} is hard to read ({scheme})"
+        page.emulate_media(color_scheme="light")
 
 
 def test_typing_line_ends_when_the_typists_message_arrives(chat):
