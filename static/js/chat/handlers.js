@@ -17,7 +17,10 @@ export function eventHandlers(page) {
 
   const durable = {
     'message.created': ({ message }) => {
-      if (message.conversation_id === state.conversationId) messages.add(message);
+      if (message.conversation_id === state.conversationId) {
+        messages.add(message);
+        if (message.sender) presence.endTyping(message.sender.id);
+      }
       noteMessage(page, message);
     },
     'message.recalled': ({ message_id: messageId }) => {

@@ -1,9 +1,10 @@
 // Who is around in the open conversation: "Bob is typing…" for a few seconds after their
-// ping; who of the members is online (a group's count and dots, the other person's line in
+// ping, or until their message arrives; who of the members is online (a group's count and dots, the other person's line in
 // a direct conversation); members' names as they change them.
 //
 //   const presence = new Presence({ state, text });
 //   presence.showTyping(data); // an ephemeral `typing` frame: {conversation_id, user}
+//   presence.endTyping(userId); // their message arrived
 //   presence.refresh();        // after a `presence` frame, or when the members change
 
 import { api } from '../api.js';
@@ -19,6 +20,7 @@ export class Presence {
     this.counter = document.querySelector('[data-online-count]'); // a group's
     this.peer = document.querySelector('[data-peer-presence]'); // a direct conversation's
     this.typingTimer = null;
+    this.typist = null; // the id of the person "is typing…" names
     this.loading = false;
     this.loadAgain = false;
   }
@@ -26,8 +28,18 @@ export class Presence {
   showTyping(data) {
     if (data.conversation_id !== this.state.conversationId) return;
     this.typingLine.textContent = this.text.typingOne.replace('{name}', data.user.nickname);
+    this.typist = data.user.id;
     window.clearTimeout(this.typingTimer);
-    this.typingTimer = window.setTimeout(() => { this.typingLine.textContent = ''; }, TYPING_SHOWN_MS);
+    this.typingTimer = window.setTimeout(() => this.endTyping(data.user.id), TYPING_SHOWN_MS);
+  }
+
+  // A message of `userId` arrived in the open conversation (or their last ping faded): what
+  // they typed has landed, so they are no longer shown typing.
+  endTyping(userId) {
+    if (this.typist !== userId) return;
+    window.clearTimeout(this.typingTimer);
+    this.typingLine.textContent = '';
+    this.typist = null;
   }
 
   // At most one presence request in flight, and one more after it however many frames came
