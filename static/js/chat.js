@@ -56,6 +56,7 @@ const view = new MessageView({
   reactions,
   state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
     message.mentioned),
+  onEdit: (message, node) => composer.editFailed(message, node),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,

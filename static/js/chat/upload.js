@@ -103,8 +103,8 @@ export function attachUploads({
       onSent(message);
     }, (error) => {
       if (error.status === -1) { row.remove(); return; }
-      failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
-        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
+      failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.reason),
+        error.retryable ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
     });
   }
 
