@@ -73,7 +73,7 @@ const conversations = new ConversationList({
   heading: document.querySelector('[data-conversation-title]'),
   state,
   mark: text.mentionMark,
-  onClosed: () => { if (composer) composer.close(); if (voice) voice.close(); },
+  onClosed: () => { if (composer) composer.close(); if (voice) voice.close(); presence.close(); },
 });
 // This page's id for its event stream, by which it tells the server which conversation it views.
 const tab = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -1,11 +1,12 @@
 // Who is around in the open conversation: "Bob is typing…" for a few seconds after their
-// ping, or until their message arrives; who of the members is online (a group's count and dots, the other person's line in
+// ping; who of the members is online (a group's count and dots, the other person's line in
 // a direct conversation); members' names as they change them.
 //
 //   const presence = new Presence({ state, text });
 //   presence.showTyping(data); // an ephemeral `typing` frame: {conversation_id, user}
 //   presence.endTyping(userId); // their message arrived
 //   presence.refresh();        // after a `presence` frame, or when the members change
+//   presence.close();          // this person left the open conversation: stop asking
 
 import { api } from '../api.js';
 
@@ -23,6 +24,7 @@ export class Presence {
     this.typist = null; // the id of the person "is typing…" names
     this.loading = false;
     this.loadAgain = false;
+    this.closed = false;
   }
 
   showTyping(data) {
@@ -49,6 +51,8 @@ export class Presence {
     this.loading = true;
     try {
       await this.load();
+    } catch (err) {
+      // Offline, or the conversation is gone: the next frame or membership change asks again.
     } finally {
       this.loading = false;
       if (this.loadAgain) { this.loadAgain = false; this.refresh(); }
@@ -57,7 +61,7 @@ export class Presence {
 
   async load() {
     const { counter, peer, state, text } = this;
-    if ((!counter && !peer) || !state.conversationId) return;
+    if ((!counter && !peer) || !state.conversationId || this.closed) return;
     const answer = await api('GET', `/api/v1/conversations/${state.conversationId}/presence`);
     const online = new Set([...answer.online, state.me]); // this page is open: I am online
     if (counter) {
@@ -72,6 +76,10 @@ export class Presence {
       peer.classList.toggle('online', isOnline);
     }
   }
+
+  // The open conversation is no longer this person's (left, removed, dissolved, unfriended):
+  // its presence would be refused, so it is not asked for again.
+  close() { this.closed = true; }
 
   // `user` (a user brief) changed their nickname: rename them in the members list.
   showMember(user) {
