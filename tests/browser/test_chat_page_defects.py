@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, send
 from tests.support.factories import PASSWORD, make_friends, make_group
+from tests.support.servers import Server
 
 # The WCAG 2 contrast ratio of an element's text against the first opaque background behind
 # it (https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio).
@@ -29,8 +30,6 @@ CONTRAST = """(el) => {
 def chat(tmp_path_factory, browser):
     """(server, {name: person}, {name: page}, direct conversation of alice and bob): both
     logged in; each test opens what it needs."""
-    from tests.support.servers import Server
-
     server = Server(tmp_path_factory.mktemp("defects"))
     people = {name: server.person(name) for name in ("alice", "bob")}
     direct = make_friends(server.app, people["alice"].id, people["bob"].id)
@@ -110,7 +109,7 @@ def test_files_sent_together_arrive_in_the_order_chosen(chat):
     open_chat(alice, direct)
     open_chat(bob, direct)
     files = [{"name": name, "mimeType": "application/octet-stream", "buffer": b"x" * size}
-             for name, size in (("big.bin", 6_000_000), ("medium.bin", 200_000), ("small.bin", 10))]
+             for name, size in (("big.bin", 1_500_000), ("medium.bin", 200_000), ("small.bin", 10))]
     alice.locator("[data-attach-input]").set_input_files(files)
     chosen = ["big.bin", "medium.bin", "small.bin"]
     expect(bob.locator("#messages .attachment-file")).to_have_count(3, timeout=20_000)
