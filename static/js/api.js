@@ -1,11 +1,28 @@
 // JSON calls to the /api/v1 endpoints with this page's CSRF token.
-// A failed call throws ApiError carrying the server's message and per-field errors.
+// A failed call throws ApiError carrying the server's message and per-field errors, the
+// reason to show where no field is there to show them beside, and whether trying again may help.
 
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.message) || document.body.dataset.msgError || 'Error');
     this.status = status;
     this.errors = (body && body.errors) || {};
+  }
+
+  // What to tell the person: the server's sentences on the fields when it gave any (a 422's
+  // message only points at them), else its message. Already in the page's language.
+  get reason() {
+    const sentences = (value) => (typeof value === 'string' ? [value]
+      : Object.values(value || {}).flatMap(sentences));
+    const named = sentences(this.errors);
+    return named.length ? named.join(' ') : this.message;
+  }
+
+  // True when the same request may succeed later: no answer (offline), too many requests
+  // (429), or the server's own failure (5xx). A refusal of the input itself (400, 403, 409,
+  // 413, 415, 422...) would only be refused again.
+  get retryable() {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 

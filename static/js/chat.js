@@ -56,6 +56,7 @@ const view = new MessageView({
   reactions,
   state, text, onRetry: (message, node) => composer.send(message.body, message.client_id, node, message.reply_to,
     message.mentioned),
+  onEdit: (message, node) => composer.editFailed(message, node),
 });
 const messages = new MessageList({
   list: document.getElementById('messages'), jump: document.querySelector('[data-jump]'), state, view,
@@ -72,7 +73,7 @@ const conversations = new ConversationList({
   heading: document.querySelector('[data-conversation-title]'),
   state,
   mark: text.mentionMark,
-  onClosed: () => { if (composer) composer.close(); if (voice) voice.close(); },
+  onClosed: () => { if (composer) composer.close(); if (voice) voice.close(); presence.close(); },
 });
 // This page's id for its event stream, by which it tells the server which conversation it views.
 const tab = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -71,7 +71,7 @@ def test_a_blocked_person_cannot_send_a_direct_message(people):
     send(carol_page, "Are you there?")
     failed = carol_page.locator("#messages .message.failed").last
     expect(failed).to_be_visible()
-    expect(failed).to_have_attribute("title", "Your message could not be delivered.")
+    expect(failed.locator(".message-status")).to_contain_text("Your message could not be delivered.")
     expect(alice_page.locator("#messages .message", has_text="Are you there?")).to_have_count(0)
     screenshot(carol_page, "chat-blocked-refused")
 

@@ -1,6 +1,7 @@
 // The composer (#composer): Enter sends, Shift+Enter adds a line. A message shows at once as
 // pending; the POSTs go one after another, so messages are stored in the order they were
-// typed; a failed one offers a retry with the same client id, so a retry never doubles it.
+// typed; a failed one says why, and offers a retry with the same client id (so a retry never
+// doubles it) when one may succeed, else to edit it: its text goes back into the composer.
 // Also the "typing" pings, the emoji picker, files (button, drop, paste: ./upload.js), and
 // replies: "Replying to <name>: <snippet>" above the composer (× or Esc cancels) until the
 // next message (text, or the first file) goes out quoting that original. Typing "@" offers
@@ -11,6 +12,7 @@
 //   composer.wire();
 //   composer.startReply(message); // the Reply action of a stored message
 //   composer.send(message.body, message.client_id, failedNode, message.reply_to, message.mentioned); // a Retry
+//   composer.editFailed(message, failedNode); // its Edit: back into the composer
 
 import { api } from '../api.js';
 import { Drafts } from './drafts.js';
@@ -100,12 +102,14 @@ export class Composer {
   }
 
   // Reply to the stored `message`: show "Replying to <name>: <snippet>" above the composer.
-  startReply(message) {
-    const { view } = this.messages;
-    this.quote = view.quoteOf(message);
-    const name = message.sender ? message.sender.nickname : '—';
+  startReply(message) { this.showReply(this.messages.view.quoteOf(message)); }
+
+  // Reply with the next message to the original of `quote`, shown above the composer.
+  showReply(quote) {
+    this.quote = quote;
+    const name = quote.sender ? quote.sender.nickname : '—';
     this.replyBar.querySelector('[data-reply-label]').textContent = this.text.replyingTo.replace('{name}', name);
-    view.showQuoteLine(this.replyBar.querySelector('[data-reply-snippet]'), this.quote);
+    this.messages.view.showQuoteLine(this.replyBar.querySelector('[data-reply-snippet]'), quote);
     this.replyBar.hidden = false;
     this.box.focus();
   }
@@ -143,8 +147,20 @@ export class Composer {
       if (this.state.messages.has(message.id)) node.remove(); // the live event came first
       else this.messages.add(message);
     } catch (error) {
-      this.messages.showFailed(draft, node, error.message);
+      this.messages.showFailed(draft, node, error);
     }
+  }
+
+  // The refused `message` (`node` its failed copy) goes back into the composer, before what
+  // is typed there now, replying to what it replied to, to be changed and sent anew.
+  editFailed(message, node) {
+    const { box } = this;
+    node.remove();
+    this.messages.redrawDays();
+    box.value = box.value.trim() ? `${message.body}\n${box.value}` : message.body;
+    this.drafts.save(this.state.conversationId, box.value);
+    if (message.reply_to) this.showReply(message.reply_to);
+    box.focus();
   }
 
   // The open conversation is gone (left, removed, dissolved): nothing more can be sent.

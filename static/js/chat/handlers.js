@@ -12,12 +12,21 @@ import { notifyMessage } from './notify.js';
 // reading, receipts, controls, reactions, pins}.
 export function eventHandlers(page) {
   const { state, messages, conversations, presence, receipts, controls, reactions, pins } = page;
-  const relist = () => { conversations.refresh(); };
-  const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
+  // Offline: the next event, or the page coming back into view, lists them again.
+  const relist = () => { conversations.refresh().catch(() => {}); };
+  const relistAndPresence = () => { relist(); presence.refresh(); };
+  // Someone's stay in a group ended: this person's own, in the open conversation, closes it
+  // at once (the list's refresh closes the composer), before anything asks about it again.
+  const memberGone = ({ group_id: id, user_id: userId }) => {
+    if (userId === state.me && id === state.conversationId) { presence.close(); relist(); } else relistAndPresence();
+  };
 
   const durable = {
     'message.created': ({ message }) => {
-      if (message.conversation_id === state.conversationId) messages.add(message);
+      if (message.conversation_id === state.conversationId) {
+        messages.add(message);
+        if (message.sender) presence.endTyping(message.sender.id);
+      }
       noteMessage(page, message);
     },
     'message.recalled': ({ message_id: messageId }) => {
@@ -52,10 +61,10 @@ export function eventHandlers(page) {
     'group.created': relistAndPresence,
     'group.member_added': relistAndPresence,
     'group.member_joined': relistAndPresence,
-    'group.member_left': relistAndPresence,
-    'group.member_removed': relistAndPresence,
+    'group.member_left': memberGone,
+    'group.member_removed': memberGone,
     'group.renamed': relist,
-    'group.dissolved': relist,
+    'group.dissolved': ({ group_id: id }) => { if (id === state.conversationId) presence.close(); relist(); },
     'group.invite_changed': relist,
     'friend_request.accepted': relist, // a new direct conversation
     'friend.removed': relist,

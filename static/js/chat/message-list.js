@@ -118,11 +118,9 @@ export class MessageList {
     return node;
   }
 
-  // Replace the pending `node` of `draft` by its failed copy, `reason` as its tooltip.
-  showFailed(draft, node, reason) {
-    const failed = this.view.messageNode(draft, 'failed');
-    failed.title = reason;
-    node.replaceWith(failed);
+  // Replace the pending `node` of `draft` by its failed copy, saying why (`error`, an ApiError).
+  showFailed(draft, node, error) {
+    node.replaceWith(this.view.messageNode(draft, 'failed', error));
   }
 
   // Scroll to message `messageId` and highlight it; one not on the page opens the page at it

@@ -6,7 +6,7 @@
 //
 //   const view = new MessageView({ state, text, reactions, onRetry(message, node) {} });
 //   list.append(view.messageNode(message));          // stored: with its actions
-//   list.append(view.messageNode(draft, 'pending')); // or 'failed', with a Retry button
+//   list.append(view.messageNode(draft, 'pending')); // or 'failed', error: why, and Retry or Edit
 
 import { markBlocked } from './blocked.js';
 import { audioNode, formatDuration, isAudio } from './audio-view.js';
@@ -16,12 +16,13 @@ const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
 
 export class MessageView {
-  // `state` is the page's ChatState, `text` its translated strings (from data-* attributes), and
-  // `onRetry(message, node)` resends a failed message shown as `node`.
-  constructor({ state, text, onRetry, reactions = null, pins = null }) {
+  // `state` is the page's ChatState, `text` its translated strings (from data-* attributes); of a
+  // failed message shown as `node`, `onRetry(message, node)` resends it, `onEdit` takes it back.
+  constructor({ state, text, onRetry, onEdit, reactions = null, pins = null }) {
     this.state = state;
     this.text = text;
     this.onRetry = onRetry;
+    this.onEdit = onEdit;
     this.reactions = reactions;
     this.pins = pins;
     this.dayFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium' });
@@ -37,8 +38,8 @@ export class MessageView {
   }
 
   // The <li> of `message` (as the API gives it, or a draft not stored yet, whose `state` is
-  // 'pending' or 'failed').
-  messageNode(message, state) {
+  // 'pending' or 'failed', then with its `error`, an ApiError).
+  messageNode(message, state, error = null) {
     const { text } = this;
     const mine = this.state.isMine(message);
     const li = document.createElement('li');
@@ -85,7 +86,7 @@ export class MessageView {
       if (message.id && !state && this.reactions) main.append(this.reactions.chips(message));
       if (message.id && !state) main.append(this.actionsNode(message));
     }
-    if (state) main.append(this.statusLine(li, message, state));
+    if (state) main.append(this.statusLine(li, message, state, error));
     li.append(avatar, main);
     markBlocked(li, message, this.state, text); // a blocked person's, in a group: collapsed
     return li;
@@ -213,15 +214,18 @@ export class MessageView {
     return message.body.slice(0, PREVIEW_CHARS);
   }
 
-  statusLine(li, message, state) {
+  // "Sending…", or "Not sent." with why and Retry (when sending again may succeed) or Edit.
+  statusLine(li, message, state, error) {
     const p = document.createElement('p');
     p.className = 'message-status';
     p.textContent = state === 'pending' ? this.text.pending : this.text.failed;
     li.classList.add(state);
     if (state === 'failed') {
-      const retry = smallButton(this.text.retry);
-      retry.addEventListener('click', () => this.onRetry(message, li));
-      p.append(' ', retry);
+      if (error) p.append(' ', error.reason);
+      const again = !error || error.retryable;
+      const button = smallButton(again ? this.text.retry : this.text.editFailed);
+      button.addEventListener('click', () => (again ? this.onRetry : this.onEdit)(message, li));
+      p.append(' ', button);
     }
     return p;
   }

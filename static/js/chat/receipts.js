@@ -60,7 +60,8 @@ export class Receipts {
   askSoon() {
     if (this.sharingOff) return;
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.ask(), ASK_DELAY_MS);
+    // Offline, or the conversation is gone: the next message shown asks again.
+    this.timer = window.setTimeout(() => this.ask().catch(() => {}), ASK_DELAY_MS);
   }
 
   // Ask the server for the counts of own messages shown but not counted yet.

@@ -42,8 +42,10 @@ export function uploadAttachment(conversationId, file, {
   return { done, cancel: () => xhr.abort() };
 }
 
-// Each file is its own message, uploaded at once with a progress bar and a Cancel button. The
-// composer's text, if any, becomes the caption of the first file, and the first file is the
+// Each file is its own message, with a progress bar and a Cancel button. The uploads go one
+// after another, as the composer's texts do: each upload stores its message as it ends, so
+// files sent together are stored in the order chosen (in parallel, a small file would overtake
+// a large one). The composer's text, if any, becomes the caption of the first file, and the first file is the
 // reply when the composer was replying. A failed upload keeps its
 // row with the reason and a Retry that reuses its client id, so a retry never doubles it.
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
@@ -60,6 +62,8 @@ export function attachUploads({
     const limit = IMAGE_TYPES.includes(file.type) ? limits.image : limits.file;
     return file.size > limit;
   }
+
+  let queue = Promise.resolve(); // the upload of the file chosen last
 
   function sendFiles(files) {
     let caption = box.value.trim();
@@ -94,17 +98,21 @@ export function attachUploads({
     }
     label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
     row.append(label, progress, cancel);
-    const upload = uploadAttachment(conversationId, file, {
-      clientId, caption, replyTo, mentioned, onProgress(fraction) { progress.value = fraction; },
-    });
-    cancel.addEventListener('click', () => upload.cancel());
-    upload.done.then((message) => {
-      row.remove();
-      onSent(message);
-    }, (error) => {
-      if (error.status === -1) { row.remove(); return; }
-      failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.message),
-        error.status === 0 || error.status >= 500 || error.status === 429 ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
+    let upload = null; // once its turn came
+    cancel.addEventListener('click', () => { if (upload) upload.cancel(); else row.remove(); });
+    queue = queue.then(() => {
+      if (!row.isConnected) return null; // cancelled while waiting
+      upload = uploadAttachment(conversationId, file, {
+        clientId, caption, replyTo, mentioned, onProgress(fraction) { progress.value = fraction; },
+      });
+      return upload.done.then((message) => {
+        row.remove();
+        onSent(message);
+      }, (error) => {
+        if (error.status === -1) { row.remove(); return; }
+        failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.reason),
+          error.retryable ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
+      });
     });
   }
 

@@ -102,8 +102,8 @@ export class VoiceRecorder {
       clientId, replyTo, kind: 'voice', onProgress(fraction) { progress.value = fraction; },
     });
     upload.done.then((message) => { row.remove(); this.onSent(message); }, (error) => {
-      const again = error.status === 0 || error.status >= 500 || error.status === 429;
-      this.fail(this.text.voiceFailed.replace('{reason}', error.message), row,
+      const again = error.retryable;
+      this.fail(this.text.voiceFailed.replace('{reason}', error.reason), row,
         again ? () => this.send(blob, clientId, row, replyTo) : null);
     });
   }
