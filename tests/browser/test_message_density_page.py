@@ -161,5 +161,6 @@ def test_long_press_shows_actions_on_a_touch_screen(chat_server, browser, seeded
         expect(actions).to_be_visible()  # after about half a second, still pressed
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         expect(actions).to_be_visible()
+        screenshot(page, "message-actions-long-press")
         actions.locator("[data-reply]").tap()
         expect(page.locator("[data-reply-bar]")).to_be_visible()
