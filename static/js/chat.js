@@ -5,6 +5,7 @@
 //   state.js              what the page knows: settings, messages shown, favorites, history
 //   message-view.js       one message's markup
 //   message-list.js       the open conversation's messages
+//   message-density.js    runs of one sender's messages, long texts folded, actions on a long press
 //   conversation-list.js  the conversation list, unread counts, the open conversation's name
 //   composer.js, upload.js  sending text, emoji and files, replies
 //   voice.js, audio-view.js  recording and sending voice messages; sound played inline
@@ -27,6 +28,7 @@ import { ConversationList } from './chat/conversation-list.js';
 import { Forwarder } from './chat/forwarding.js';
 import { eventHandlers } from './chat/handlers.js';
 import { Lightbox, wireMessageActions } from './chat/message-actions.js';
+import { wireDensity } from './chat/message-density.js';
 import { wireEditing } from './chat/message-editing.js';
 import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
@@ -92,6 +94,7 @@ if (messages.list) {
   messages.follow(() => reading.soon(), () => reading.away());
   receipts.start();
   wireBlockedReveal(messages.list, text);
+  wireDensity(messages.list);
   reactions.wire();
   pins.wire();
   wireMessageActions({ messages, state, text, lightbox, onReply: (message) => { if (composer) composer.startReply(message); } });

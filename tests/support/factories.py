@@ -2,6 +2,7 @@
 services (CTFd's tests/helpers.py style: functions, no fixtures). Each takes the app and ids and
 returns ids."""
 import threading
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from blueprints.friends import services as friends
 from blueprints.groups import services as groups
 from core.timeutil import utcnow
 from extensions import db
-from models import Conversation, User
+from models import Conversation, Message, User
 
 PASSWORD = "correct horse battery staple"  # every test account's password
 
@@ -131,10 +132,16 @@ def member_ids(app, group_id: int) -> set[int]:
         return {user.id for _stay, user in groups.members(group)}
 
 
-def send_message(app, sender_id: int, conversation_id: int, body: str) -> int:
-    """`sender_id` sends text `body` to the conversation; return the message's id."""
+def send_message(app, sender_id: int, conversation_id: int, body: str, at: datetime | None = None) -> int:
+    """`sender_id` sends text `body` to the conversation; return the message's id. With `at`
+    (an aware UTC datetime), the message is dated then instead of now: history seeded as if sent
+    earlier (its event keeps the real time; pages read history from the messages)."""
     with app.app_context():
-        return chat.send_message(db.session.get(User, sender_id), conversation_id, body).message["id"]
+        message_id = chat.send_message(db.session.get(User, sender_id), conversation_id, body).message["id"]
+        if at is not None:
+            db.session.get(Message, message_id).created_at = at
+            db.session.commit()
+        return message_id
 
 
 def at_once(app, *actions) -> list:

@@ -18,7 +18,9 @@ export function showEdited(messages, message) {
   // A recall that overtook a late edit's event wins: the recalled text never comes back.
   if (!shown || shown.recalled) return;
   messages.state.update(message);
-  if (node && !node.querySelector('[data-edit-form]')) node.replaceWith(messages.view.messageNode(message));
+  if (!node || node.querySelector('[data-edit-form]')) return;
+  node.replaceWith(messages.view.messageNode(message));
+  messages.redrawDays();
 }
 
 // Take message `messageId` off the page (deleted for this person).
@@ -78,6 +80,7 @@ function startEdit(messages, message) {
     const current = messages.state.messages.get(message.id) || message;
     const fresh = messages.view.messageNode(current);
     messages.node(message.id)?.replaceWith(fresh); // gone meanwhile: deleted for me elsewhere
+    messages.redrawDays();
     return fresh;
   };
   const form = editForm(message, async (body, save) => {

@@ -1,7 +1,8 @@
 // The open conversation's messages (#messages): the page's first messages, live ones, sends
 // pending and failed, older history loaded on scrolling up, day separators, recalls (of
 // messages and of the originals that replies quote), the ☆ marks, jumps to a quoted
-// original, and the "New messages ↓" button when something arrives while reading further up.
+// original, runs of one sender's messages, and the "New messages ↓" button when something
+// arrives while reading further up.
 //
 //   const messages = new MessageList({ list, jump, state, view });
 //   messages.showInitial(JSON.parse(initialJson));
@@ -10,6 +11,7 @@
 //   messages.jumpTo(quote.id); // scroll to and highlight it, or open the page at it
 
 import { api } from '../api.js';
+import { markRuns } from './message-density.js';
 
 const FOLLOW_PX = 60; // this close to the bottom, the list follows new messages down
 const LOAD_OLDER_PX = 40; // this close to the top, older history loads
@@ -121,6 +123,7 @@ export class MessageList {
   // Replace the pending `node` of `draft` by its failed copy, saying why (`error`, an ApiError).
   showFailed(draft, node, error) {
     node.replaceWith(this.view.messageNode(draft, 'failed', error));
+    this.redrawDays();
   }
 
   // Scroll to message `messageId` and highlight it; one not on the page opens the page at it
@@ -180,6 +183,8 @@ export class MessageList {
     if (redrawn) this.redrawDays();
   }
 
+  // Draw the day separators, and mark which messages continue a run (one avatar and name for
+  // a sender's messages close together: ./message-density.js). After any change to the list.
   redrawDays() {
     this.list.querySelectorAll('.day-separator').forEach((node) => node.remove());
     let previous = null;
@@ -192,5 +197,6 @@ export class MessageList {
         previous = li.dataset.day;
       }
     }
+    markRuns(this.list);
   }
 }

@@ -1,8 +1,6 @@
-// How one message looks on the chat page: the quote of the original it replies to, text (safe
-// HTML rendered by the server), an image thumbnail or a file card, the recalled placeholder,
-// the Reply/☆/Recall actions and the pending/failed line; also the day separators' labels and
-// the previews the list shows. With `reactions` (./reactions.js) and `pins` (./pins.js, set
-// once built), the reaction chips, and the React and Pin buttons among the actions.
+// How one message looks on the chat page: the quote it replies to, its text (safe HTML from the
+// server; a long one folded: ./message-density.js), an image or file card, the recalled note, the
+// actions (React and Pin with `reactions`, `pins`), the pending/failed line; day labels, previews.
 //
 //   const view = new MessageView({ state, text, reactions, onRetry(message, node) {} });
 //   list.append(view.messageNode(message));          // stored: with its actions
@@ -11,6 +9,7 @@
 import { markBlocked } from './blocked.js';
 import { audioNode, formatDuration, isAudio } from './audio-view.js';
 import { editedMark, forwardedNode, moreActions } from './message-marks.js';
+import { foldToggle } from './message-density.js';
 
 const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
@@ -27,6 +26,7 @@ export class MessageView {
     this.pins = pins;
     this.dayFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium' });
     this.timeFormat = new Intl.DateTimeFormat(text.locale, { timeStyle: 'short' });
+    this.fullFormat = new Intl.DateTimeFormat(text.locale, { dateStyle: 'full', timeStyle: 'short' });
   }
 
   dayLabel(date) {
@@ -63,6 +63,7 @@ export class MessageView {
     const time = document.createElement('time');
     time.dateTime = message.created_at;
     time.textContent = this.timeFormat.format(date);
+    time.title = this.fullFormat.format(date); // the only place a continued message shows its date
     meta.append(name, ' ', time, ...editedMark(message));
     main.append(meta);
     if (message.recalled) {
@@ -81,7 +82,7 @@ export class MessageView {
         body.className = 'message-text';
         if (message.html !== undefined) body.innerHTML = message.html; // rendered and escaped by the server
         else body.textContent = message.body;
-        main.append(body);
+        main.append(body, ...foldToggle(body, message, text));
       }
       if (message.id && !state && this.reactions) main.append(this.reactions.chips(message));
       if (message.id && !state) main.append(this.actionsNode(message));
