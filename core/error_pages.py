@@ -9,11 +9,14 @@ from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
-from flask_wtf.csrf import CSRFError
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+from wtforms import ValidationError
 
 from core.errors import DomainError, TooManyRequests
+from core.input import InvalidInput
 from core.ratelimit import REFUSED_PAGE
 from extensions import db, limiter
 
@@ -89,6 +92,8 @@ def handle_http_exception(exc: HTTPException):
     its status, its own sentence or a translated default, and webargs' field errors (422)."""
     if exc.code and exc.code >= 500:
         db.session.rollback()
+    if isinstance(exc, InvalidInput) and (page := _typed_page()) is not None:
+        return page(DomainError(str(exc.description)))
     data = getattr(exc, "data", None) or {}
     headers = dict(exc.get_headers()) if exc.code == 405 else {}
     headers.pop("Content-Type", None)
@@ -103,6 +108,22 @@ def handle_http_exception(exc: HTTPException):
             return page(TooManyRequests(message, retry))
         return error_response(429, message, headers={**headers, "Retry-After": str(retry)})
     return error_response(exc.code or 500, _http_message(exc), _field_errors(data.get("messages")), headers)
+
+
+def _typed_page():
+    # A logged-in person's form page whose text the input rules refused (a NUL character):
+    # what its view declared with `refused_page`, to show itself again with what was typed
+    # (request.typed_form) and the reason, once the form's CSRF token holds: the refusal came
+    # before the token was checked.
+    page = getattr(current_app.view_functions.get(request.endpoint or ""), REFUSED_PAGE, None)
+    typed = request.typed_form
+    if page is None or typed is None or wants_json() or not current_user.is_authenticated:
+        return None
+    try:
+        validate_csrf(typed.get("csrf_token"))
+    except ValidationError:
+        return None
+    return page
 
 
 def _retry_after() -> int | None:

@@ -31,6 +31,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.utils import cached_property
 
 from core.routing import ID_MAX
+from core.typed import typed_pairs
 
 # Parley's bodies nest two levels deep; 32 leaves room for any honest client, and the check
 # walks the parsed body without recursion (Python's own parser gives up near 1,000 levels).
@@ -209,7 +210,12 @@ class InputFormDataParser(FormDataParser):
     left alone: their names are cleaned where they are stored."""
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
-        return stream, self.cls(decode_pairs(stream.read(), "form")), self.cls()
+        raw = stream.read()
+        try:
+            return stream, self.cls(decode_pairs(raw, "form")), self.cls()
+        except InvalidInput as exc:
+            exc.typed = self.cls(typed_pairs(raw))
+            raise
 
     def _parse_multipart(self, stream, mimetype, content_length, options):
         # Werkzeug 3.1's own method, with the parser above; then each text part decoded strictly.
@@ -249,6 +255,9 @@ class InputRequest(Request):
 
     json_module = _RequestJSON
     form_data_parser_class = InputFormDataParser
+    # A urlencoded form refused by the text rules, as typed with the refused characters taken
+    # out (a MultiDict), for core/error_pages.py to show its page again; None otherwise.
+    typed_form = None
 
     @cached_property
     def args(self):
@@ -259,8 +268,9 @@ class InputRequest(Request):
     def _load_form_data(self) -> None:
         try:
             super()._load_form_data()
-        except InvalidInput:
-            self.__dict__.update(form=self.parameter_storage_class(), files=self.parameter_storage_class())
+        except InvalidInput as exc:
+            self.__dict__.update(form=self.parameter_storage_class(), files=self.parameter_storage_class(),
+                                 typed_form=getattr(exc, "typed", None))
             raise
 
     @property

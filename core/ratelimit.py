@@ -33,7 +33,7 @@ page its view declared with `refused_page`.
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -144,10 +144,11 @@ def person_key() -> str:
 
 def friend_pair_key() -> str:
     """The rate-limit key of a friend request's pair: the logged-in person and the person
-    asked, named by the JSON body's `username` as the friends service reads it (spaces
-    trimmed, any case): "person:<user id>:asks:<username>". Reads no database."""
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
+    asked, named by the JSON body's `username` (or the friends page's form field, without
+    JavaScript) as the friends service reads it (spaces trimmed, any case):
+    "person:<user id>:asks:<username>". Reads no database."""
+    body = request.get_json(silent=True) if request.is_json else request.form
+    username = body.get("username") if isinstance(body, Mapping) else None
     return f"{person_key()}:asks:{str(username or '').strip().lower()}"
 
 
@@ -220,7 +221,9 @@ def refused_page(render: Callable) -> Callable:
     `render(exc)`, exc a core.errors.TooManyRequests (message, retry_after), returns the page
     again with what was typed and the refusal on the form (core.views.render_form gives it
     status 429 and Retry-After). Put it right under the route decorator. Without it a refused
-    page gets the error page; JSON callers always get the JSON error."""
+    page gets the error page; JSON callers always get the JSON error. For a logged-in person
+    it also answers text the input rules refuse (core/input.py: a NUL character) with exc a
+    DomainError (400), the form to show again being core.typed.typed_form()."""
     def decorate(view):
         setattr(view, REFUSED_PAGE, render)
         return view

@@ -1,11 +1,17 @@
-"""Attachment downloads: only to those who may see them, never rendered as a page."""
-from flask import Response, abort, request
+"""Attachment downloads: only to those who may see them, never rendered as a page; and the chat
+page's file form for browsers without JavaScript."""
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from blueprints.attachments import bp, services
+from blueprints.attachments.forms import FilesForm
 from blueprints.attachments.names import content_disposition
+from blueprints.chat.limits import send_limit
+from core.errors import DomainError
+from core.views import upload_limit
 from extensions import talisman
 from storage import blob_store
 from storage.audio import AUDIO_TYPES
@@ -72,3 +78,23 @@ def thumbnail(public_id: str):
         abort(404)
     return _send(attachment.thumbnail_key, "image/webp", "inline", attachment.name + ".webp",
                  attachment.created_at)
+
+
+@bp.route("/conversations/<int:conversation_id>", methods=["POST"])
+@upload_limit("FILE_MAX_BYTES")
+@login_required
+@send_limit()
+def send_files(conversation_id: int):
+    """The chat page's file form without JavaScript: send each file chosen (together at most
+    FILE_MAX_BYTES), in order, as the API does, then show the conversation again (303). A
+    refused file is named in a message on the page; the files before it are sent."""
+    uploads = [upload for upload in FilesForm().files.data or [] if upload and upload.filename]
+    if not uploads:
+        flash(_("Choose a file first."), "error")
+    for upload in uploads:
+        try:
+            services.send_attachment(current_user, conversation_id, upload.stream, upload.filename)
+        except DomainError as exc:
+            flash(_("%(name)s was not sent: %(reason)s", name=upload.filename, reason=exc.message), "error")
+            break
+    return redirect(url_for("chat.conversation", conversation_id=conversation_id), 303)

@@ -1,17 +1,23 @@
-"""The chat page: conversations on the left, the open conversation on the right."""
-from flask import current_app, flash, render_template
+"""The chat page: conversations on the left, the open conversation on the right; and its
+composer's form, which sends without JavaScript (post/redirect/get)."""
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.blocks.services import blocked_ids
 from blueprints.chat import bp, services
+from blueprints.chat.forms import MessageForm
+from blueprints.chat.limits import send_limit
 from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
 from blueprints.chat.pinned import conversation_pins
 from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.rendering import picker_emoji
 from blueprints.groups.services import members
+from core.errors import DomainError, TooManyRequests
 from core.input import id_arg
+from core.ratelimit import refused_page
 from core.sorting import name_initials
+from core.typed import typed_form
 from realtime.eventlog import last_event_id
 
 PAGE_MESSAGES = 50
@@ -19,13 +25,15 @@ JUMP_CONTEXT = 10  # messages shown before one opened from favorites
 JUMP_CAP = 500  # newest messages after it that the page will still show in one go
 
 
-def _page(conversation_id: int | None, focus: int | None = None):
+def _page(conversation_id: int | None, focus: int | None = None, form: MessageForm | None = None,
+          status: int = 200):
     # The cursor is read before anything the page shows: whatever commits in between is both
     # on the page and replayed by the stream, and the page drops the copies by message id,
     # so nothing falls between the render and the stream's start.
     cursor = last_event_id()
     conversations = list_conversations(current_user)
     current, messages, people, mentionable, mention_all = None, [], [], [], False
+    sent_at = {}  # message id -> when it was sent, for the page without JavaScript (chat/nojs.html)
     pins, can_pin = [], False
     if conversation_id is not None:
         conversation, _stays = services.readable_conversation(current_user, conversation_id)
@@ -40,6 +48,7 @@ def _page(conversation_id: int | None, focus: int | None = None):
             rows = services.history(current_user, conversation.id, None, PAGE_MESSAGES)[0]
             rows.reverse()
         messages = message_jsons(rows)
+        sent_at = {row.id: row.created_at for row in rows}
         favorited = favorited_message_ids(current_user.id, [m["id"] for m in messages])
         reacted = reacted_with(current_user.id, [m["id"] for m in messages])
         for message in messages:
@@ -58,15 +67,15 @@ def _page(conversation_id: int | None, focus: int | None = None):
         mentionable = [{"id": person["id"], "nickname": person["nickname"], "username": person["username"],
                         "initials": name_initials(person["nickname"])} for person in others]
     config = current_app.config
-    return render_template(
-        "chat/index.html", conversations=conversations, current=current, messages=messages,
-        people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
+    return make_response(render_template(
+        "chat/index.html", form=form or MessageForm(), conversations=conversations, current=current, messages=messages,
+        sent_at=sent_at, people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
         picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],
                          "forcePoll": config["CHAT_FORCE_LONG_POLL"]},
-    )
+    ), status)
 
 
 @bp.route("/chat")
@@ -82,6 +91,31 @@ def conversation(conversation_id: int):
     """The chat page with one conversation open; `?message=<id>` opens it at that message
     (400 when it is not an id)."""
     return _page(conversation_id, id_arg("message"))
+
+
+def _refused(form: MessageForm, conversation_id: int, exc: DomainError):
+    # The page again with the refusal on top and the typed text in the composer.
+    flash(exc.message, "error")
+    response = _page(conversation_id, form=form, status=exc.status)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@bp.route("/chat/<int:conversation_id>", methods=["POST"])
+@refused_page(lambda exc: _refused(MessageForm(typed_form()), request.view_args["conversation_id"], exc))
+@login_required
+@send_limit()
+def send_message(conversation_id: int):
+    """The composer's form without JavaScript: send its text as the API does (the same
+    service, the same events), then show the conversation again (303); a refused send
+    shows the page again with the reason and the text kept (its 4xx status)."""
+    form = MessageForm()
+    try:
+        services.send_message(current_user, conversation_id, form.body.data or "", form.client_id.data)
+    except DomainError as exc:
+        return _refused(form, conversation_id, exc)
+    return redirect(url_for("chat.conversation", conversation_id=conversation_id), 303)
 
 
 def unread_total() -> dict:

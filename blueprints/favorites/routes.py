@@ -33,3 +33,25 @@ def remove(favorite_id: int):
     services.remove_favorite(current_user, favorite_id)
     flash(_("Removed from your favorites."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("favorites.index")))
+
+
+@bp.route("/favorites/messages/<int:message_id>/add", methods=["POST"])
+@login_required
+@action_limit()
+def add(message_id: int):
+    """Favorite a message (the chat page's form without JavaScript), then go back to the page
+    it was favorited on (`next`); one you cannot see gets the error page (404)."""
+    services.add_favorite(current_user, message_id)
+    flash(_("Added to your favorites."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("favorites.index")), 303)
+
+
+@bp.route("/favorites/messages/<int:message_id>/remove", methods=["POST"])
+@login_required
+@action_limit()
+def remove_message(message_id: int):
+    """Unfavorite a message by its id (the chat page's form without JavaScript), then go back
+    to `next`; nothing to do when it was not a favorite."""
+    services.remove_favorite_of_message(current_user, message_id)
+    flash(_("Removed from your favorites."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("favorites.index")), 303)

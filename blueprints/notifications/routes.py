@@ -1,10 +1,13 @@
-"""The notifications page: two lists, received and sent friend requests, newest first."""
-from flask import render_template
+"""The notifications page: two lists, received and sent friend requests, newest first; its
+script answers them through the API, the forms here without JavaScript (post/redirect/get)."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.friends import services
 from blueprints.notifications import bp
 from core.input import int_arg
+from core.ratelimit import action_limit
 
 PER_PAGE = 20
 
@@ -24,6 +27,26 @@ def index():
         sent=sent, sent_total=sent_total, sent_page=sent_page, per_page=PER_PAGE,
         status_label=services.status_label,
     )
+
+
+@bp.route("/notifications/<int:request_id>/accept", methods=["POST"])
+@login_required
+@action_limit()
+def accept(request_id: int):
+    """Accept a friend request addressed to you (without JavaScript), then back (303)."""
+    services.accept_friend_request(current_user, request_id)
+    flash(_("You are now friends."), "success")
+    return redirect(url_for("notifications.index"), 303)
+
+
+@bp.route("/notifications/<int:request_id>/reject", methods=["POST"])
+@login_required
+@action_limit()
+def reject(request_id: int):
+    """Reject a friend request addressed to you (without JavaScript), then back (303)."""
+    services.reject_friend_request(current_user, request_id)
+    flash(_("Request rejected."), "success")
+    return redirect(url_for("notifications.index"), 303)
 
 
 def pending_requests() -> dict:
