@@ -15,6 +15,7 @@ from extensions import db
 from models import User
 from tests.support.api import API, assert_error, send_text
 from tests.support.apps import make_app
+from tests.support.pages import post_profile, section
 from tests.support.push import PushService
 
 
@@ -184,3 +185,16 @@ def test_the_vapid_key_is_made_once_and_kept_private(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "vapid_private_key.pem").st_mode) == 0o600
     client = fresh_app().test_client()
     assert client.get(f"{API}/push/key").status_code == 401
+
+
+def test_the_profile_form_lets_notifications_show_the_text_or_not(client, auth, user):
+    auth.login()
+    assert 'name="previews" value="y">' in section(client.get("/profile").get_data(as_text=True), "push")
+
+    response = post_profile(client, "/profile/push/previews", None, {"previews": "y"}, follow_redirects=True)
+    assert "Your notification setting is saved." in response.get_data(as_text=True)
+    assert 'name="previews" value="y" checked>' in section(response.get_data(as_text=True), "push")
+    assert client.get(f"{API}/push/settings").get_json() == {"previews": True}
+
+    post_profile(client, "/profile/push/previews", None, {})
+    assert client.get(f"{API}/push/settings").get_json() == {"previews": False}

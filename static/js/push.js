@@ -28,10 +28,10 @@ async function subscription() {
 }
 
 async function refresh() {
-  if (!supported) { show(section.dataset.msgUnsupported, false); return; }
-  if (Notification.permission === 'denied') { show(section.dataset.msgDenied, false); return; }
+  if (!supported) { show(status.dataset.msgUnsupported, false); return; }
+  if (Notification.permission === 'denied') { show(status.dataset.msgDenied, false); return; }
   const current = await subscription();
-  show(current ? section.dataset.msgOn : section.dataset.msgOff, Boolean(current));
+  show(current ? status.dataset.msgOn : status.dataset.msgOff, Boolean(current));
 }
 
 async function turnOn() {
@@ -62,5 +62,5 @@ function guarded(action) {
 
 enable.addEventListener('click', guarded(turnOn));
 disable.addEventListener('click', guarded(turnOff));
-show(supported ? section.dataset.msgOff : section.dataset.msgUnsupported, false);
-refresh().catch(() => show(section.dataset.msgOff, false));
+show(supported ? status.dataset.msgOff : status.dataset.msgUnsupported, false);
+refresh().catch(() => show(status.dataset.msgOff, false));
