@@ -13,10 +13,10 @@ from blueprints.push import sender
 from blueprints.push.keys import public_key
 from extensions import db
 from models import User
-from tests.support.api import API, assert_error, send_text
+from tests.support.api import API, assert_error
 from tests.support.apps import make_app
 from tests.support.pages import post_profile, section
-from tests.support.push import PushService
+from tests.support.push import PushService, b64url
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ def app(database, mailbox, tmp_path, push_service):
                    INSTANCE_PATH=str(tmp_path / "instance"))
     push_service.public_key = public_key(app)
     yield app
+    sender.flush(5.0)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -140,10 +141,14 @@ def test_a_notification_speaks_the_recipients_language(app, as_, direct, push_se
     assert bobs_phone.wait_for(1)[0]["body"] == "新消息"
 
 
-def test_a_device_the_push_service_says_is_gone_is_forgotten(as_, direct, push_service):
-    bobs_old_phone = push_service.device("bob-old-phone")
+def test_a_device_the_push_service_says_is_gone_or_with_an_unusable_key_is_forgotten(as_, direct, push_service):
+    bobs_old_phone, bobs_broken_tablet = push_service.device("bob-old-phone"), push_service.device("bob-tablet")
     subscribe(as_("bob"), bobs_old_phone)
     bobs_old_phone.status = 410
+    client, headers = as_("bob")
+    broken = bobs_broken_tablet.subscription()
+    broken["keys"]["p256dh"] = b64url(b"\x04" + b"\x00" * 64)  # the right length, but no point on the curve
+    assert client.post(f"{API}/push/subscriptions", json=broken, headers=headers).status_code == 201
 
     send(as_("alice"), direct, "Hello?")
     settled(push_service)
@@ -156,15 +161,17 @@ def test_subscribing_refuses_what_the_server_must_not_post_to(as_, push_service)
     client, headers = browser
     good = push_service.device("bob-phone").subscription()
 
-    def refused(field, **changes):
+    def refused(field, status=400, **changes):
         body = {**good, **changes}
-        return assert_error(client.post(f"{API}/push/subscriptions", json=body, headers=headers), 400, field)
+        return assert_error(client.post(f"{API}/push/subscriptions", json=body, headers=headers), status, field)
 
-    assert "not one this site sends to" in refused("endpoint", endpoint="https://attacker.example/push/1")["errors"][
-        "endpoint"][0]
+    assert "not one this site sends to" in refused("endpoint", 403, endpoint="https://attacker.example/push/1")[
+        "errors"]["endpoint"][0]
     refused("endpoint", endpoint="ftp://127.0.0.1/push/1")
     refused("endpoint", endpoint="http://user:pw@127.0.0.1/push/1")
     refused("endpoint", endpoint="http://127.0.0.1\\@attacker.example/push/1")
+    refused("endpoint", endpoint="https://[::1/push/1")
+    refused("endpoint", endpoint="https://127.0.0.1:port/push/1")
     refused("p256dh", keys={**good["keys"], "p256dh": good["keys"]["auth"]})
     refused("auth", keys={**good["keys"], "auth": good["keys"]["auth"][:10]})
     assert client.get(f"{API}/push/subscriptions").get_json() == {"items": []}

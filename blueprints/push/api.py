@@ -31,12 +31,12 @@ def list_subscriptions():
 @bp.arguments(SubscriptionCreateSchema)
 @bp.response(201, SubscriptionSchema)
 @bp.alt_response(200, schema=SubscriptionSchema, description="Already subscribed: updated")
-@bp.errors(400, 429)
+@bp.errors(400, 403, 429)
 @action_limit()
 def subscribe(args):
     """Get notifications of direct messages and mentions on this browser: send what
-    PushSubscription.toJSON() gives. 400 for an endpoint that is not https on an allowed push
-    service, or keys of the wrong length."""
+    PushSubscription.toJSON() gives. 400 for an endpoint that is not an https URL, or keys of
+    the wrong length; 403 for a push service the site does not send to."""
     device = args["device"] or services.device_label(request.headers.get("User-Agent", ""))
     row, created = services.subscribe(me(), args["endpoint"], args["keys"]["p256dh"], args["keys"]["auth"],
                                       device, select_locale())

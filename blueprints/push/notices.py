@@ -19,7 +19,8 @@ def _shortened(text: str) -> str:
 def notice(message: dict, url: str, group_name: str | None, mentioned: bool, previews: bool,
            locale: str | None) -> dict:
     """The notification for one recipient of `message` (a message JSON, as message.created
-    carries it) that opens `url`: {"conversation_id", "message_id", "title", "body", "url", "tag"}. `group_name`
+    carries it) that opens `url`: {"conversation_id", "message_id", "title", "body", "url",
+    "tag"} (one tag per conversation: a newer notification replaces the older). `group_name`
     is None for a direct conversation; `mentioned`: the message mentions the recipient;
     `previews`: they allow the text to show (else "New message" / "You were mentioned");
     `locale`: their language (a key of LANGUAGES; None: the default). Call in an app context."""
@@ -33,5 +34,4 @@ def notice(message: dict, url: str, group_name: str | None, mentioned: bool, pre
         else:
             body = _("You were mentioned") if mentioned else _("New message")
     return {"conversation_id": conversation_id, "message_id": message["id"], "title": title, "body": body,
-            "url": url,
-            "tag": f"parley-conversation-{conversation_id}"}
+            "url": url, "tag": f"parley-conversation-{conversation_id}"}

@@ -1,7 +1,7 @@
 """Schemas of the push API: the site's public key, a browser's subscription, the previews setting."""
 from marshmallow import Schema, fields, validate
 
-from blueprints.push.services import DEVICE_MAX, ENDPOINT_MAX
+from blueprints.push.services import AUTH_PATTERN, DEVICE_MAX, ENDPOINT_MAX, ENDPOINT_PATTERN, P256DH_PATTERN
 from core.schemas import Flag, Text
 
 
@@ -12,17 +12,17 @@ class PublicKeySchema(Schema):
 
 
 class KeysSchema(Schema):
-    p256dh = Text(required=True, validate=validate.Length(max=100), metadata={
+    p256dh = Text(required=True, pattern=P256DH_PATTERN, validate=validate.Length(max=100), metadata={
         "description": "The browser's P-256 public key, base64url (65 bytes: RFC 8291)"})
-    auth = Text(required=True, validate=validate.Length(max=40), metadata={
+    auth = Text(required=True, pattern=AUTH_PATTERN, validate=validate.Length(max=40), metadata={
         "description": "The browser's authentication secret, base64url (16 bytes)"})
 
 
 class SubscriptionCreateSchema(Schema):
     """What PushSubscription.toJSON() gives, and optionally a label for the device."""
 
-    endpoint = Text(required=True, validate=validate.Length(max=ENDPOINT_MAX), metadata={
-        "description": "The push service URL: https, on a host the site allows (WEB_PUSH_HOSTS)"})
+    endpoint = Text(required=True, pattern=ENDPOINT_PATTERN, validate=validate.Length(max=ENDPOINT_MAX), metadata={
+        "description": "The push service URL: https, on a host the site allows (WEB_PUSH_HOSTS; another is 403)"})
     expirationTime = fields.Float(allow_none=True, load_default=None, metadata={  # noqa: N815 - the browser's name
         "description": "Ignored (the browser's own field)"})
     keys = fields.Nested(KeysSchema, required=True)

@@ -9,8 +9,8 @@ that mentions nobody costs nothing more). Only then does it read their subscript
 query that also leaves out the sender, people who muted the conversation (a direct one; a
 mention still reaches them), people who blocked or were blocked by the sender and disabled
 accounts, and posts each notification with pywebpush (RFC 8291 encryption, a VAPID signature,
-TTL, Urgency: high). A push service's 404 or 410 means the subscription is gone: its row is
-deleted. Failures are logged, never raised. Only the process that committed the message sends,
+TTL, Urgency: high). A push service's 404 or 410 means the subscription is gone, and a key
+that is no P-256 point can never be encrypted for: either row is deleted. Failures are logged, never raised. Only the process that committed the message sends,
 so no notification is sent twice however many workers run.
 """
 import json
@@ -186,8 +186,8 @@ def deliver(conversation_id: int, message: dict, session: requests.Session) -> i
 
 def send(subscription: PushSubscription, payload: dict, session: requests.Session) -> int:
     """Post `payload` (JSON) to `subscription`, encrypted for it and signed with the site's
-    VAPID key; 1 when the push service accepted it, else 0 (a 404/410 deletes the
-    subscription; anything else is logged)."""
+    VAPID key; 1 when the push service accepted it, else 0 (a 404/410, or a key that is no
+    P-256 point, deletes the subscription; anything else is logged)."""
     config = current_app.config
     try:
         check_endpoint(subscription.endpoint)  # WEB_PUSH_HOSTS may have changed since it was stored
@@ -204,12 +204,18 @@ def send(subscription: PushSubscription, payload: dict, session: requests.Sessio
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
         if status in GONE:
-            db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
-            db.session.commit()
-            log.info("push subscription %d is gone (%d): deleted", subscription.id, status)
+            _forget(subscription, f"is gone ({status})")
         else:
             log.warning("push to subscription %d failed: %s", subscription.id, status or exc.__class__.__name__)
     except requests.RequestException as exc:
         log.warning("push to subscription %d failed: %s", subscription.id, exc.__class__.__name__)
+    except ValueError:  # its p256dh is no P-256 point: nothing can ever be encrypted for it
+        _forget(subscription, "has an unusable key")
     return 0
+
+
+def _forget(subscription: PushSubscription, why: str) -> None:
+    db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
+    db.session.commit()
+    log.info("push subscription %d %s: deleted", subscription.id, why)
 

@@ -6,13 +6,12 @@ import fnmatch
 import re
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from user_agents import parse as parse_user_agent
 
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from extensions import db
 from models import PushSubscription, User
 
@@ -23,6 +22,10 @@ AUTH_BYTES = 16  # the authentication secret (RFC 8291 §3.2)
 # Printable ASCII without space or backslash: where URL parsers disagree (urllib's and
 # requests' readings of one URL must name the same host).
 _PRINTABLE_URL = re.compile(r"[!-\[\]-~]+")
+# What the API document states of an endpoint and the keys (the service checks more).
+ENDPOINT_PATTERN = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-\[\]-~]*)?$"
+P256DH_PATTERN = r"^[A-Za-z0-9_-]{87}=?$"
+AUTH_PATTERN = r"^[A-Za-z0-9_-]{22}(==)?$"
 
 
 def b64url_decode(value: str) -> bytes | None:
@@ -45,35 +48,32 @@ def host_allowed(host: str, patterns: list[str]) -> bool:
 def check_endpoint(endpoint: str) -> str:
     """Return `endpoint` if the server may post to it: an https URL (http only with
     WEB_PUSH_ALLOW_HTTP) on a host WEB_PUSH_HOSTS allows, without credentials; else raise
-    DomainError (field "endpoint"). The list keeps the server from posting wherever a client
-    says (server-side request forgery)."""
+    DomainError (field "endpoint"), or Forbidden for a host not allowed. The list keeps the
+    server from posting wherever a client says (server-side request forgery)."""
     if not isinstance(endpoint, str) or len(endpoint) > ENDPOINT_MAX or not _PRINTABLE_URL.fullmatch(endpoint):
         raise DomainError(_("The endpoint must be a URL of at most %(n)d characters.", n=ENDPOINT_MAX), "endpoint")
+    not_push_url = DomainError(_("The endpoint must be an https URL of your browser's push service."), "endpoint")
     try:
         parts = urlsplit(endpoint)
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - raises ValueError for a port that is no number
     except ValueError:
-        host = ""
+        raise not_push_url from None
     schemes = ("https", "http") if current_app.config["WEB_PUSH_ALLOW_HTTP"] else ("https",)
     if parts.scheme not in schemes or not host or parts.username or parts.password:
-        raise DomainError(_("The endpoint must be an https URL of your browser's push service."), "endpoint")
+        raise not_push_url
     if not host_allowed(host, current_app.config["WEB_PUSH_HOSTS"]):
-        raise DomainError(_("This browser's push service (%(host)s) is not one this site sends to.", host=host),
-                          "endpoint")
+        raise Forbidden(_("This browser's push service (%(host)s) is not one this site sends to.", host=host),
+                        "endpoint")
     return endpoint
 
 
 def check_keys(p256dh: str, auth: str) -> None:
-    """Raise DomainError (field "p256dh" or "auth") unless `p256dh` is the base64url of a
-    P-256 public key (65 bytes, uncompressed) and `auth` of 16 bytes (RFC 8291 §3)."""
+    """Raise DomainError (field "p256dh" or "auth") unless `p256dh` is the base64url of 65
+    bytes (an uncompressed P-256 point) and `auth` of 16 (RFC 8291 §3). Whether the point is
+    on the curve shows at the first send, which forgets a subscription it cannot encrypt for."""
     point = b64url_decode(p256dh)
-    try:
-        valid = point is not None and len(point) == P256DH_BYTES and bool(
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point))
-    except ValueError:
-        valid = False
-    if not valid:
+    if point is None or len(point) != P256DH_BYTES:
         raise DomainError(_("p256dh must be the browser's P-256 public key: 65 bytes, base64url."), "p256dh")
     secret = b64url_decode(auth)
     if secret is None or len(secret) != AUTH_BYTES:
@@ -92,8 +92,9 @@ def subscribe(user: User, endpoint: str, p256dh: str, auth: str, device: str = "
               locale: str | None = None) -> tuple[PushSubscription, bool]:
     """Let `user` be notified at the browser subscription `endpoint` with its keys (see
     check_endpoint, check_keys: DomainError otherwise); `device` labels it (cut to 100
-    characters), `locale` (a key of LANGUAGES) is the browser's language. An endpoint already stored is updated and moves to `user` (a browser
-    belongs to whoever subscribed it last). Returns (the subscription, whether it is new)."""
+    characters), `locale` (a key of LANGUAGES) is the browser's language. An endpoint
+    already stored is updated and moves to `user` (a browser belongs to whoever subscribed
+    it last). Returns (the subscription, whether it is new)."""
     check_endpoint(endpoint)
     check_keys(p256dh, auth)
     row = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))

@@ -84,8 +84,11 @@ self.addEventListener('notificationclick', (event) => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
     if (open) {
-      await open.focus();
-      return open.navigate ? open.navigate(target) : undefined;
+      try {
+        // navigate() works on windows this worker controls; any other gets a new window.
+        const focused = await open.focus();
+        return await focused.navigate(target);
+      } catch (err) { /* falls through to a new window */ }
     }
     return self.clients.openWindow(target);
   })());
