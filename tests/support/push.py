@@ -28,7 +28,8 @@ def unb64url(text: str) -> bytes:
 
 class Device:
     """One browser's subscription: its keys, what the service answers for it (`status`, 201
-    unless a test says otherwise) and the notifications it received, decrypted."""
+    unless a test says otherwise, after `delay` seconds) and the notifications it received,
+    decrypted."""
 
     def __init__(self, service: "PushService", name: str):
         self.service = service
@@ -36,6 +37,7 @@ class Device:
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.auth = os.urandom(16)
         self.status = 201
+        self.delay = 0.0  # seconds the service takes to answer, after noting the notification
         self.received: list[dict] = []
 
     def subscription(self) -> dict:
@@ -96,6 +98,8 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 status = service.receive(self.path, self.headers, self.rfile.read(int(self.headers["Content-Length"])))
+                device = service.devices.get(self.path.rsplit("/", 1)[-1])
+                time.sleep(device.delay if device else 0)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
