@@ -5,13 +5,14 @@ committed (`queue_committed`: a filter and an append, core/hooks.py). One sender
 process (a greenlet under gevent's patching, started by the first put, as core/outbox.py's)
 takes them in order and, per message, decides from memory whom it may concern: a direct
 conversation's other person; in a group only the people the message mentions (a group message
-that mentions nobody costs nothing more). Only then does it read their subscriptions, in one
-query that also leaves out the sender, people who muted the conversation (a direct one; a
-mention still reaches them), people who blocked or were blocked by the sender and disabled
-accounts, and posts each notification with pywebpush (RFC 8291 encryption, a VAPID signature,
-TTL, Urgency: high). A push service's 404 or 410 means the subscription is gone, and a key
-that is no P-256 point can never be encrypted for: either row is deleted. Failures are logged, never raised. Only the process that committed the message sends,
-so no notification is sent twice however many workers run.
+that mentions nobody costs nothing more; a conversation's kind is read once per process).
+Only then does it read their subscriptions, in one query that also leaves out the sender,
+people who muted the conversation (a direct one; a mention still reaches them), people who
+blocked or were blocked by the sender and disabled accounts, and posts each notification with
+pywebpush (RFC 8291 encryption, a VAPID signature, TTL, Urgency: high). A push service's 404
+or 410 means the subscription is gone, and a key that is no P-256 point can never be
+encrypted for: either row is deleted. Failures are logged, never raised. Only the process
+that committed the message sends, so no notification is sent twice however many workers run.
 """
 import json
 import logging
@@ -125,9 +126,9 @@ def queue_committed(events: list, _control_messages: list) -> None:
         queue().put(current_app._get_current_object(), created)
 
 
-def _conversation(conversation_id: int) -> tuple[str | None, str | None]:
-    """(direct_key, None) of a direct conversation, (None, name) of a group; the kind is
-    remembered per app (it never changes; the name is read again with the recipients)."""
+def _direct_key(conversation_id: int) -> str | None:
+    """The direct_key of a direct conversation, None for a group: remembered per app (a
+    conversation's kind never changes), so a group's messages cost one query per process."""
     kinds: OrderedDict = current_app.extensions.setdefault("parley.push.kinds", OrderedDict())
     if conversation_id not in kinds:
         row = db.session.execute(select(Conversation.kind, Conversation.direct_key)
@@ -139,12 +140,16 @@ def _conversation(conversation_id: int) -> tuple[str | None, str | None]:
 
 
 def _recipients(conversation_id: int, sender_id: int | None, user_ids: set[int] | None):
-    """Rows (subscription, user's locale, previews, muted, conversation name) of the current
-    members of the conversation among `user_ids` (None: every member) other than the sender,
-    neither blocking nor blocked by the sender, with an active account. One query."""
+    """Rows (id, endpoint, p256dh, auth of a subscription; its locale, its person's locale,
+    previews and muted; the conversation's name) of the current members of the conversation
+    among `user_ids` (None: every member) other than the sender, neither blocking nor blocked
+    by the sender, with an active account. One query; plain rows, which a commit (a
+    subscription deleted meanwhile) leaves as they were."""
     blocked = exists().where(or_(and_(Block.blocker_id == sender_id, Block.blocked_id == User.id),
                                  and_(Block.blocker_id == User.id, Block.blocked_id == sender_id)))
-    query = (select(PushSubscription, User.locale, User.push_previews, Membership.muted, Conversation.name)
+    query = (select(PushSubscription.id, PushSubscription.endpoint, PushSubscription.p256dh, PushSubscription.auth,
+                    PushSubscription.locale, User.locale.label("user_locale"), User.push_previews, Membership.muted,
+                    Conversation.name)
              .join(User, User.id == PushSubscription.user_id)
              .join(Membership, and_(Membership.user_id == User.id, Membership.conversation_id == conversation_id,
                                     Membership.left_at.is_(None)))
@@ -161,33 +166,35 @@ def deliver(conversation_id: int, message: dict, session: requests.Session) -> i
     """Notify whom `message` (a message JSON, just committed) concerns (see the module
     docstring); returns how many notifications the push services accepted."""
     sender_id = (message.get("sender") or {}).get("id")
-    direct_key = _conversation(conversation_id)
+    direct_key = _direct_key(conversation_id)
     if direct_key is not None:
         if sender_id is None:
             return 0
-        user_ids, mentioned_ids = {direct_peer(direct_key, sender_id)}, set()
+        user_ids = {direct_peer(direct_key, sender_id)}
     else:
-        mentioned_ids = {person["id"] for person in message.get("mentions") or ()}
-        if not (mentioned_ids or message.get("mention_all")):
+        user_ids = {person["id"] for person in message.get("mentions") or ()}
+        if not (user_ids or message.get("mention_all")):
             return 0  # a group message that mentions nobody: no query at all
-        user_ids = None if message.get("mention_all") else mentioned_ids
+        if message.get("mention_all"):
+            user_ids = None
     url = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"]).build(
         "chat.conversation", {"conversation_id": conversation_id, "message": message["id"]})
     sent = 0
-    for subscription, user_locale, previews, muted, name in _recipients(conversation_id, sender_id, user_ids):
+    for row in _recipients(conversation_id, sender_id, user_ids):
         mentioned = direct_key is None  # a group's message reaches only those it mentions
-        if muted and not mentioned:
+        if row.muted and not mentioned:
             continue
-        payload = notice(message, url, None if direct_key else name, mentioned, previews,
-                         user_locale or subscription.locale)
-        sent += send(subscription, payload, session)
+        payload = notice(message, url, None if direct_key else row.name, mentioned, row.push_previews,
+                         row.user_locale or row.locale)
+        sent += send(row, payload, session)
     return sent
 
 
-def send(subscription: PushSubscription, payload: dict, session: requests.Session) -> int:
-    """Post `payload` (JSON) to `subscription`, encrypted for it and signed with the site's
-    VAPID key; 1 when the push service accepted it, else 0 (a 404/410, or a key that is no
-    P-256 point, deletes the subscription; anything else is logged)."""
+def send(subscription, payload: dict, session: requests.Session) -> int:
+    """Post `payload` (JSON) to `subscription` (a row with id, endpoint, p256dh, auth),
+    encrypted for it and signed with the site's VAPID key; 1 when the push service accepted
+    it, else 0 (a 404/410, or a key that is no P-256 point, deletes the subscription; anything
+    else is logged)."""
     config = current_app.config
     try:
         check_endpoint(subscription.endpoint)  # WEB_PUSH_HOSTS may have changed since it was stored
@@ -214,7 +221,7 @@ def send(subscription: PushSubscription, payload: dict, session: requests.Sessio
     return 0
 
 
-def _forget(subscription: PushSubscription, why: str) -> None:
+def _forget(subscription, why: str) -> None:
     db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
     db.session.commit()
     log.info("push subscription %d %s: deleted", subscription.id, why)
