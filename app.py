@@ -30,9 +30,12 @@ from blueprints.notifications.routes import bp as notifications_bp
 from blueprints.pins.api import bp as api_pins_bp
 from blueprints.profile.api import bp as api_me_bp
 from blueprints.profile.routes import bp as profile_bp
+from blueprints.push.api import bp as api_push_bp
+from blueprints.push.routes import bp as push_bp
 from blueprints.reactions.api import bp as api_reactions_bp
 from blueprints.search.api import bp as api_search_bp
 from blueprints.search.routes import bp as search_bp
+from blueprints.webapp.routes import bp as webapp_bp
 from commands.events import events_cli
 from commands.uploads import uploads_cli
 from commands.users import users_cli
@@ -107,11 +110,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(mentions_bp)
     app.register_blueprint(blocks_bp)
+    app.register_blueprint(push_bp)
+    app.register_blueprint(webapp_bp)
     for api_bp in (api_me_bp, api_friends_bp, api_groups_bp, api_chat_bp, api_attachments_bp, api_favorites_bp,
                    api_search_bp, api_mentions_bp, api_blocks_bp, api_message_actions_bp):
         api.register_blueprint(api_bp)
     api.register_blueprint(api_reactions_bp)
     api.register_blueprint(api_pins_bp)
+    api.register_blueprint(api_push_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(uploads_cli)

@@ -131,6 +131,20 @@ class Config:
     VOICE_MAX_SECONDS = 60  # length of a recorded voice message
     VOICE_MAX_BYTES = 5 * 1024 * 1024  # bytes of a voice message
 
+    # Web Push (blueprints/push): notifications of direct messages and mentions to closed tabs.
+    # The VAPID key (RFC 8292) that signs every push: a PEM, or the base64url of its DER or raw
+    # 32 bytes; None: generated once into <instance>/vapid_private_key.pem. Give every host the
+    # same key: browsers subscribed with its public key.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_SUBJECT = "mailto:postmaster@localhost"  # how a push service reaches the operator
+    # Push services a subscription may name (its endpoint's host; "*." matches any subdomain):
+    # the browsers' own, so that no one can make the server post to an address of their choice.
+    WEB_PUSH_HOSTS = ["fcm.googleapis.com", "updates.push.services.mozilla.com", "*.notify.windows.com",
+                      "web.push.apple.com", "*.push.apple.com"]
+    WEB_PUSH_ALLOW_HTTP = False  # plain-http endpoints (tests' local push service only)
+    WEB_PUSH_TTL = 24 * 3600  # seconds a push service keeps a notification for a device that is off
+    WEB_PUSH_TIMEOUT = 10.0  # seconds for a push service to answer
+
     # Groups.
     GROUP_MAX_MEMBERS = 500
 

@@ -42,15 +42,19 @@ def post_worker_init(worker) -> None:
 def worker_exit(server, worker) -> None:
     """Before a worker process ends (a deploy, a restart, a stop), write the read positions its
     viewing pages moved since the last flush (realtime/viewing.py), and give the mail it queued
-    (core/outbox.py) `_EXIT_MAIL_FLUSH` seconds to leave; best effort: what is left is logged."""
+    (core/outbox.py) and the push notifications it queued (blueprints/push/sender.py)
+    `_EXIT_MAIL_FLUSH` seconds each to leave; best effort: what is left is logged."""
     # Imported here, not at the top: this file is read by the master, before gevent patches
     # the worker's threading, and the app has imported the module by now anyway.
+    from blueprints.push import sender as push_sender
     from core import outbox
     from realtime import EXTENSION_KEY
 
     app = getattr(worker, "wsgi", None)
     if app is not None and EXTENSION_KEY in getattr(app, "extensions", {}):
         app.extensions[EXTENSION_KEY].viewing.flush()
+    if not push_sender.flush(_EXIT_MAIL_FLUSH):
+        server.log.warning("Worker %s exits with push notifications unsent", worker.pid)
     queued = outbox.pending()
     if not queued:
         return

@@ -46,7 +46,9 @@ A commit, in order (realtime/eventlog.py; see docs/delivery.md):
         hears of it (the other workers forget them when the broker brings the news).
      b. publish_committed (realtime): the committed events, then the control messages, go
         to the broker; every worker's hub hands each event to its audience's open streams.
-     c. note_commit (core/error_pages.py): this request has committed a change (read by the
+     c. queue_committed (blueprints/push/sender.py): the committed message.created events go to
+        this process's push queue (an append); its own thread sends the notifications.
+     d. note_commit (core/error_pages.py): this request has committed a change (read by the
         503 answer in step 9 above).
 """
 from flask import Flask
@@ -59,6 +61,7 @@ from blueprints.auth.routes import check_csrf, require_login_for_api
 from blueprints.chat.routes import unread_total
 from blueprints.main.routes import layout_context
 from blueprints.notifications.routes import pending_requests
+from blueprints.push.sender import queue_committed
 from core.error_pages import (handle_csrf_error, handle_domain_error, handle_http_exception, handle_pool_timeout,
                               handle_server_error, note_commit)
 from core.errors import DomainError
@@ -90,4 +93,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, handle_server_error)
 
     # After every commit, in this order. Process-wide (a Session listener) and idempotent.
-    install_commit_listeners([forget_committed, publish_committed, note_commit])
+    install_commit_listeners([forget_committed, publish_committed, queue_committed, note_commit])

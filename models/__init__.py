@@ -3,6 +3,7 @@ from models.actions import HiddenMessage, MessageEdit, Pin, Reaction
 from models.chat import Attachment, Conversation, Membership, Mention, Message
 from models.event import Event, EventCounter, EventRecipient
 from models.favorite import Favorite
+from models.push import PushSubscription
 from models.social import Block, FriendRequest, Friendship
 from models.user import AccessToken, CredentialEpoch, EmailCode, User, UserSession
 from search.index import install as _install_search_index
@@ -14,5 +15,5 @@ _install_search_index(_db.metadata)
 __all__ = [
     "AccessToken", "Attachment", "Block", "Conversation", "CredentialEpoch", "EmailCode", "Event", "EventCounter", "EventRecipient",
     "Favorite", "FriendRequest", "Friendship", "HiddenMessage", "Membership", "Mention", "Message",
-    "MessageEdit", "Pin", "Reaction", "User", "UserSession",
+    "MessageEdit", "Pin", "PushSubscription", "Reaction", "User", "UserSession",
 ]

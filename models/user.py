@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, event, true
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, event, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # Read receipts are reciprocal: someone who does not share theirs sees nobody else's.
     share_read_receipts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Push notifications show the message's text only when the person allows it (off: "New message").
+    push_previews: Mapped[bool] = mapped_column(default=False, server_default=false())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from blueprints.push import sender as push_sender
 from extensions import db as _db
 from tests.support.apps import BACKENDS, HAS_PG, PG_URL, make_app, pg_conninfo
 from tests.support.factories import create_user
@@ -114,6 +115,7 @@ def pg_database(tmp_path):
 def app(database, mailbox, tmp_path):
     app = make_app(database, mailbox, tmp_path)
     yield app
+    push_sender.flush(5.0)  # the push thread's reads of this database end before it goes
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()

@@ -48,12 +48,14 @@ def live_server(mailbox, tmp_path):
 @contextmanager
 def page_factory(browser, base_url: str):
     """A function making Pages on `base_url`, each in a fresh browser context (its own
-    cookies), English UI; every context is closed afterwards."""
+    cookies), English UI; every context is closed afterwards. Service workers are blocked
+    unless a test asks for them (`factory(service_workers="allow")`): Parley's would precache
+    its shell in every context, and Playwright's request routing misses what a worker fetches."""
     contexts = []
 
-    def factory():
+    def factory(service_workers: str = "block"):
         context = browser.new_context(base_url=base_url, locale="en-US",
-                                      viewport={"width": 1280, "height": 860})
+                                      viewport={"width": 1280, "height": 860}, service_workers=service_workers)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

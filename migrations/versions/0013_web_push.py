@@ -1,0 +1,48 @@
+"""web push: each person's push subscriptions (one per device) and whether notifications
+show the message's text
+
+Revision ID: 0013_web_push
+Revises: 0011_message_actions
+Create Date: 2026-12-08 00:55:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0013_web_push'
+down_revision = '0011_message_actions'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('push_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint', sa.Text(), nullable=False),
+    sa.Column('p256dh', sa.String(length=100), nullable=False),
+    sa.Column('auth', sa.String(length=40), nullable=False),
+    sa.Column('device', sa.String(length=100), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_push_subscription_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscription')),
+    sa.UniqueConstraint('endpoint', name=op.f('uq_push_subscription_endpoint'))
+    )
+    with op.batch_alter_table('push_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_subscription_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('push_previews', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('push_previews')
+
+    with op.batch_alter_table('push_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_push_subscription_user_id'))
+
+    op.drop_table('push_subscription')
