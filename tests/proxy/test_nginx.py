@@ -1,6 +1,7 @@
 """Parley behind nginx, three ways: as README recommends, as a careless admin leaves it, and
 with a read timeout shorter than a long-poll's wait. Raw HTTP clients show what nginx passes
 on; Debian's Chromium shows what a person on the chat page sees."""
+import re
 import time
 
 import httpx
@@ -8,11 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, page_factory, screenshot
-from tests.proxy.conftest import FRONT_HOST, readme_locations, send_message
+from config import Config
+from tests.proxy.conftest import FRONT_HOST, ProxiedServer, readme_locations, send_message
 from tests.support.factories import PASSWORD, make_friends
 from tests.support.streams import EventStream
 
-IDLE_SECONDS = 120  # longer than nginx's default read timeout (60 s) and Cloudflare's cut (100 s)
+HEARTBEATS_PER_TIMEOUT = 4  # README: a 15 s heartbeat under nginx's 60 s read timeout
+CLOUDFLARE_IDLE_CUT = 100  # seconds: a proxied connection idle this long is cut
+IDLE_TIMEOUTS = 3  # how many read timeouts long the stream stays idle
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"  # what Chromium asks for, EventSource included
 
 
@@ -100,28 +104,45 @@ def test_first_event_arrives_within_a_second(server, start_nginx, friends, front
     assert took < 1.0
 
 
-def test_idle_stream_survives_120_seconds(server, start_nginx, friends, front):
-    alice, bob, conversation = friends
-    nginx = start_nginx(readme_locations(server.upstream))
-    heartbeat = server.app.config["EVENT_HEARTBEAT"]
-    assert heartbeat == 15  # the production default, which must keep nginx from cutting
-    # The client waits twice the heartbeat, so only nginx or the server could end it.
-    with EventStream(nginx.url, person=alice, read_timeout=2 * heartbeat + 10) as stream:
-        stream.hello(timeout=10)
-        opened = time.monotonic()
-        pings = 0
-        while time.monotonic() - opened < IDLE_SECONDS:
-            frame = stream.next(timeout=2 * heartbeat + 10, pings=True)
-            assert frame is not None, f"the stream ended after {time.monotonic() - opened:.0f} s idle"
-            assert frame.event == "ping", f"an idle stream sent {frame}"
-            pings += 1
-        idle = time.monotonic() - opened
-        assert not [r for r in nginx.requests() if r["uri"] == "/events"], "nginx closed the stream"
-        message = send_message(front(nginx), bob, conversation, "still there?")
-        frames = stream.until_type("message.created", timeout=10)
+def test_readme_read_timeout_leaves_room_for_several_heartbeats():
+    # The production heartbeat against README's nginx read timeout (and Cloudflare's 100 s idle
+    # cut, the longer): at least HEARTBEATS_PER_TIMEOUT pings fall in each, the ratio the next
+    # test holds, scaled down, through a real nginx.
+    read_timeout = int(re.search(r"proxy_read_timeout (\d+)s;", readme_locations("x:1")).group(1))
+    assert read_timeout // Config.EVENT_HEARTBEAT >= HEARTBEATS_PER_TIMEOUT
+    assert CLOUDFLARE_IDLE_CUT // Config.EVENT_HEARTBEAT >= HEARTBEATS_PER_TIMEOUT
+
+
+def test_idle_stream_outlives_the_proxy_read_timeout(start_nginx, front, tmp_path_factory):
+    # README's set-up with its times divided by 15: a 1 s heartbeat under a 4 s read timeout
+    # (15 s under 60 s in production), idle three read timeouts long. What would take nginx's
+    # default 60 s three times over takes 12 s; the same frames cross the same nginx.
+    heartbeat, read_timeout = 1, HEARTBEATS_PER_TIMEOUT
+    server = ProxiedServer(tmp_path_factory.mktemp("server"), {"FLASK_EVENT_HEARTBEAT": str(heartbeat)})
+    try:
+        alice, bob = server.person("alice"), server.person("bob")
+        conversation = make_friends(server.app, alice.id, bob.id)
+        nginx = start_nginx(short_read_timeout_config(server.upstream, read_timeout))
+        # The client waits longer than nginx would, so only nginx or the server could end it.
+        with EventStream(nginx.url, person=alice, read_timeout=3 * read_timeout) as stream:
+            stream.hello(timeout=10)
+            opened = time.monotonic()
+            pings = 0
+            while time.monotonic() - opened < IDLE_TIMEOUTS * read_timeout:
+                frame = stream.next(timeout=3 * read_timeout, pings=True)
+                assert frame is not None, f"the stream ended after {time.monotonic() - opened:.0f} s idle"
+                assert frame.event == "ping", f"an idle stream sent {frame}"
+                pings += 1
+            idle = time.monotonic() - opened
+            assert not [r for r in nginx.requests() if r["uri"] == "/events"], "nginx closed the stream"
+            message = send_message(front(nginx), bob, conversation, "still there?")
+            frames = stream.until_type("message.created", timeout=10)
+    finally:
+        server.stop()
     assert frames[-1].json()["data"]["message"]["id"] == message["id"]
-    print(f"idle {idle:.0f} s through nginx, {pings} pings, then the event arrived on the same connection")
-    assert pings >= IDLE_SECONDS // heartbeat - 1
+    print(f"idle {idle:.0f} s through nginx (read timeout {read_timeout} s), {pings} pings, "
+          "then the event arrived on the same connection")
+    assert pings >= IDLE_TIMEOUTS * read_timeout // heartbeat - 2
 
 
 def test_page_stays_live(server, start_nginx, friends, browser, front):
