@@ -1,7 +1,7 @@
-"""Every main page on a phone (390x844) and a desktop (1280x800) in Chromium: nothing wider
-than the screen, nothing cut off at the sides, the composer on the screen, and on the phone
-the chat page shows one pane at a time. Screenshots of each page in both sizes go to
-test-artifacts/screenshots/."""
+"""Every main page on a phone (390x844, and 360 px wide) and a desktop (1280x800) in Chromium:
+nothing wider than the screen, nothing cut off at the sides, the composer on the screen, emoji
+in colour, and on the phone the chat page shows one pane at a time. Screenshots of each page
+in each size go to test-artifacts/screenshots/."""
 import io
 
 import pytest
@@ -14,6 +14,7 @@ from tests.support.showcase import showcase
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 KEYBOARD_OPEN = {"width": 390, "height": 480}  # the phone with its on-screen keyboard up
+NARROW = {"width": 360, "height": 740}  # the narrowest phone the pages are made for
 
 # Elements a person reads or uses that lie (partly) outside the screen's width, and how wide
 # the document is: a page fits when both say so.
@@ -66,6 +67,10 @@ def test_every_page_fits_the_screen_and_the_phone_shows_one_chat_pane(browser, l
         for path, name in (("/register", "register"), ("/login", "login")):
             page.goto(path)
             problems += misfits(page, f"{size}-{name}")
+            if phone:
+                page.set_viewport_size(NARROW)
+                problems += misfits(page, f"narrow-{name}")
+                page.set_viewport_size(SIZES[size])
         page.fill("#login", "alice")
         page.fill("#password", PASSWORD)
         page.click("main [type=submit]")
@@ -100,14 +105,22 @@ def test_every_page_fits_the_screen_and_the_phone_shows_one_chat_pane(browser, l
             expect(chat_list).to_be_visible()
             expect(chat_main).to_be_hidden()
 
-        for path, name in ((f"/chat/{ids['group']}", "chat-group"), ("/friends", "friends"), ("/groups", "groups"),
-                           (f"/groups/{ids['group']}", "group-detail"), ("/notifications", "notifications"),
-                           ("/favorites", "favorites"), ("/mentions", "mentions"), ("/search?q=trail", "search"),
-                           ("/profile", "profile"), ("/no-such-page", "error")):
+        pages = ((f"/chat/{ids['group']}", "chat-group"), ("/friends", "friends"), ("/groups", "groups"),
+                 (f"/groups/{ids['group']}", "group-detail"), ("/notifications", "notifications"),
+                 ("/favorites", "favorites"), ("/mentions", "mentions"), ("/search?q=trail", "search"),
+                 ("/profile", "profile"), ("/no-such-page", "error"))
+        for path, name in pages:
             page.goto(path)
             problems += misfits(page, f"{size}-{name}")
         # The navigation reaches every page without scrolling sideways: Profile too.
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile")).to_be_in_viewport()
+        if phone:  # and every page on the narrowest phone
+            page.set_viewport_size(NARROW)
+            for path, name in (("/chat", "chat-list"), (f"/chat/{ids['direct']}", "chat-conversation"), *pages):
+                page.goto(path)
+                problems += misfits(page, f"narrow-{name}")
+            page.goto(f"/chat/{ids['direct']}")
+            assert_composer_on_screen(page)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
