@@ -20,8 +20,14 @@ export function fitToScreen(list) {
     fit();
   }
   if (!list || !window.ResizeObserver) return;
-  let atEnd = true;
+  let atEnd;
+  let height = list.clientHeight;
   const measure = () => { atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < FOLLOW_PX; };
+  measure(); // after the first messages are shown: at the end, or at a message opened from elsewhere
   list.addEventListener('scroll', measure, { passive: true });
-  new ResizeObserver(() => { if (atEnd) list.scrollTop = list.scrollHeight; else measure(); }).observe(list);
+  new ResizeObserver(() => {
+    if (list.clientHeight === height) return; // the first call, or a change of width only
+    height = list.clientHeight;
+    if (atEnd) list.scrollTop = list.scrollHeight; else measure();
+  }).observe(list);
 }
