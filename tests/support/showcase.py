@@ -1,8 +1,8 @@
 """A small world to look at every main page with something on it: alice with three friends,
 a direct conversation and a group with messages (emoji, a long line, a mention of her), a
 favorite and a friend request waiting. The layout and accessibility browser tests share it."""
-from blueprints.favorites import services as favorites
 from blueprints.chat import services as chat
+from blueprints.favorites import services as favorites
 from extensions import db
 from models import User
 from tests.support.factories import direct_conversation, make_friends, make_group, make_user, send_request
