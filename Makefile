@@ -11,7 +11,7 @@ export FLASK_APP := app
 # add their tools (requirements-test.txt: pytest, Playwright, schemathesis, ...). Each stamp
 # is remade when its pinned file changes.
 setup: $(VENV)/.installed translations
-setup-test: $(VENV)/.installed-test translations
+setup-test: $(VENV)/.installed-test node_modules/.package-lock.json translations
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.installed: requirements.txt
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	touch $@
+
+# The tests' tools from npm (package.json: axe-core for the accessibility test), exactly as
+# package-lock.json pins them. Without npm the accessibility test skips (fails under CI=true).
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "npm is not installed: tests/browser/test_accessibility_pages.py will skip"; fi
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile --use-fuzzy -d translations

@@ -116,3 +116,14 @@ def test_make_run_installs_only_requirements_txt(tmp_path):
 def test_make_test_and_bench_install_the_test_tools_too(tmp_path, target):
     commands = make_dry_run(target, tmp_path)
     assert "-r requirements.txt -r requirements-test.txt" in commands
+
+
+def test_make_test_installs_axe_core_from_the_lock_and_make_run_does_not(tmp_path):
+    lock = (ROOT / "package-lock.json").read_text()
+    assert '"node_modules/axe-core"' in lock and '"integrity"' in lock
+    assert re.search(r'"axe-core": "\d+\.\d+\.\d+"', (ROOT / "package.json").read_text()), "axe-core is not pinned"
+    assert "npm" not in make_dry_run("run", tmp_path)  # skips without make
+    # -W: as if the lock had just changed, so that make shows its npm step.
+    result = subprocess.run(["make", "-n", "-C", str(ROOT), "-W", "package-lock.json", "test",
+                             f"VENV={tmp_path / 'venv'}"], capture_output=True, text=True, check=True)
+    assert "npm ci" in result.stdout

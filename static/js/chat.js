@@ -18,6 +18,7 @@
 //   receipts.js           "Read" and "Read by N of M" under one's own messages, and who read
 //   controls.js, blocked.js  mute and block in the header; blocked people's messages collapsed
 //   drafts.js             (composer.js) what was typed and not sent, per conversation
+//   panes.js              on a phone: the page fits the screen above the on-screen keyboard
 //   handlers.js           what each stream event does
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
@@ -34,6 +35,7 @@ import { MessageList } from './chat/message-list.js';
 import { MentionPicker } from './chat/mentions.js';
 import { MessageView } from './chat/message-view.js';
 import { offerNotifications } from './chat/notify.js';
+import { fitToScreen } from './chat/panes.js';
 import { PinnedBar } from './chat/pins.js';
 import { Presence } from './chat/presence.js';
 import { Reactions } from './chat/reactions.js';
@@ -103,6 +105,7 @@ if (messages.list) {
     dialog: document.getElementById('forward-dialog'), conversationList: conversations.list }).wire();
 }
 conversations.showTotal();
+fitToScreen(messages.list);
 const filter = document.getElementById('conversation-filter');
 if (filter) filterList(filter, conversations.list);
 document.addEventListener('visibilitychange', () => {

@@ -7,6 +7,8 @@
 - `login`: CSRF tokens, `AuthActions`, `login_client` (the real /login form) and
   `quick_client` (a session started directly: the fast way to an API browser);
 - `people`: the fixtures of four people (`alice_and_friends`), their conversations and browsers;
+- `showcase`: a small world with something on every main page, for the layout and
+  accessibility browser tests;
 - `api`: calls a logged-in browser makes (send a message, recall, favorite) and `assert_error`;
 - `events`: what a person's event log holds;
 - `uploads`: images and files to upload, and a look into the upload folder;
