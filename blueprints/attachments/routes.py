@@ -6,6 +6,7 @@ from werkzeug.wsgi import wrap_file
 
 from blueprints.attachments import bp, services
 from blueprints.attachments.names import content_disposition
+from core.views import hidden_from_anonymous
 from extensions import talisman
 from storage import blob_store
 from storage.audio import AUDIO_TYPES
@@ -46,6 +47,7 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
 
 
 @bp.route("/<public_id>")
+@hidden_from_anonymous
 @login_required
 @talisman(**LOCKED_DOWN)
 def download(public_id: str):
@@ -63,6 +65,7 @@ def download(public_id: str):
 
 
 @bp.route("/<public_id>/thumbnail")
+@hidden_from_anonymous
 @login_required
 @talisman(**LOCKED_DOWN)
 def thumbnail(public_id: str):
