@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # Read receipts are reciprocal: someone who does not share theirs sees nobody else's.
     share_read_receipts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A short notice on their open pages when a friend comes online (static/js/online-notice.js).
+    online_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
+    timezone: Mapped[str | None] = mapped_column(String(64))  # an IANA name; None: the browser's
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -3,13 +3,15 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from blueprints.friends import bp, services
+from blueprints.friends.presence import friends_online_first
 from core.errors import DomainError
 
 
 @bp.route("/friends")
 @login_required
 def index():
-    """Friends list (with filter and delete menu) and people search (?q=username)."""
+    """Friends list, those online now first (with filter and delete menu), and people search
+    (?q=username)."""
     query = (request.args.get("q") or "").strip()
     results, error = [], None
     if query:
@@ -17,5 +19,5 @@ def index():
             results = services.search_users(current_user, query)
         except DomainError as exc:
             error = exc.message
-    return render_template("friends/index.html", friends=services.list_friends(current_user),
+    return render_template("friends/index.html", friends=friends_online_first(current_user),
                            query=query, results=results, search_error=error)

@@ -1,7 +1,10 @@
 """Schemas of the profile API: the logged-in person."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.schemas import Flag, UserSchema
+from core.schemas import Flag, Text, UserSchema
+
+TIMEZONE_DESCRIPTION = ("The time zone of the times the pages show you: an IANA name such as Asia/Shanghai; "
+                        "null: your browser's")
 
 
 class MeSchema(UserSchema):
@@ -12,8 +15,21 @@ class MeSchema(UserSchema):
     is_admin = fields.Boolean(required=True)
     share_read_receipts = fields.Boolean(required=True, metadata={
         "description": "Others see what you have read; off, you see nobody's read receipts either"})
+    online_notices = fields.Boolean(required=True, metadata={
+        "description": "A short notice on your open chat pages when a friend comes online"})
+    timezone = fields.String(required=True, allow_none=True, metadata={"description": TIMEZONE_DESCRIPTION})
 
 
 class MeUpdateSchema(Schema):
-    share_read_receipts = Flag(required=True, metadata={
+    """Any of the settings; those left out stay as they are."""
+
+    share_read_receipts = Flag(metadata={
         "description": "Share your read receipts; if you turn this off, you won't see others' either"})
+    online_notices = Flag(metadata={"description": "Be told when a friend comes online"})
+    timezone = Text(allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": TIMEZONE_DESCRIPTION + " (or an empty string); an unknown name is refused (400)"})
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one setting: share_read_receipts, online_notices or timezone.")

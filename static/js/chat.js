@@ -18,6 +18,8 @@
 //   controls.js, blocked.js  mute and block in the header; blocked people's messages collapsed
 //   drafts.js             (composer.js) what was typed and not sent, per conversation
 //   handlers.js           what each stream event does
+//   ../online-notice.js   "<friend> is online"
+import { OnlineNotices } from './online-notice.js';
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
 import { wireBlockedReveal } from './chat/blocked.js';
@@ -80,6 +82,7 @@ const reading = new ReadMarker({
   state, messages, tab, onUnread: (count) => conversations.setUnread(state.conversationId, count),
 });
 const presence = new Presence({ state, text });
+const notices = new OnlineNotices(document.getElementById('online-notices'), { quiet: (id) => state.blocked.has(id) });
 const receipts = new Receipts({ state, messages, text, kind: root.dataset.conversationKind });
 const lightbox = new Lightbox(document.getElementById('lightbox'));
 const controls = new Controls({ state, text, conversations, messages });
@@ -138,7 +141,7 @@ const stream = new EventStream({
     reading.streamIs(mode);
   },
   ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, controls, reactions,
-    pins }),
+    pins, notices }),
   onReset() { window.location.reload(); },
 });
 stream.start();

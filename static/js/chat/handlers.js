@@ -9,9 +9,9 @@ import { removeHidden, showEdited } from './message-editing.js';
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading, receipts, controls, reactions, pins}.
+// reading, receipts, controls, reactions, pins, notices}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence, receipts, controls, reactions, pins } = page;
+  const { state, messages, conversations, presence, receipts, controls, reactions, pins, notices } = page;
   const relist = () => { conversations.refresh(); };
   const relistAndPresence = () => { conversations.refresh(); presence.refresh(); };
 
@@ -57,8 +57,11 @@ export function eventHandlers(page) {
     'group.renamed': relist,
     'group.dissolved': relist,
     'group.invite_changed': relist,
-    'friend_request.accepted': relist, // a new direct conversation
-    'friend.removed': relist,
+    'friend_request.accepted': ({ request }) => { // a new direct conversation, and a friend
+      relist();
+      notices.befriended(request.sender.id === state.me ? request.receiver : request.sender);
+    },
+    'friend.removed': ({ user_ids: ids }) => { relist(); ids.forEach((id) => { if (id !== state.me) notices.unfriended(id); }); },
     // This person's own choices, from any of their devices.
     'conversation.mute_changed': ({ conversation_id: id, muted }) => controls.showMuted(id, muted),
     'block.created': ({ user }) => controls.showBlocked(user.id, true),
@@ -66,7 +69,7 @@ export function eventHandlers(page) {
   };
   const ephemeral = {
     typing: (data) => presence.showTyping(data),
-    presence: () => presence.refresh(),
+    presence: (data) => { presence.refresh(); notices.presence(data); },
   };
 
   return {
@@ -95,8 +98,9 @@ function noteMessage({ state, text, view, messages, conversations, reading }, me
 }
 
 // `user` (a user brief) changed their nickname or picture: redraw what shows them.
-function showPerson({ state, messages, conversations, presence }, user) {
+function showPerson({ state, messages, conversations, presence, notices }, user) {
   messages.showSender(user);
+  notices.renamed(user);
   presence.showMember(user);
   conversations.showPerson(user);
   if (user.id === state.me) { // the account corner of the top bar
