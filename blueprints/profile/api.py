@@ -17,7 +17,7 @@ def get_me():
 
 
 @bp.route("/me", methods=["PATCH"])
-@bp.arguments(MeUpdateSchema)
+@bp.arguments(MeUpdateSchema, required=False)  # every setting is optional: no body changes nothing
 @bp.response(200, MeSchema)
 @bp.errors(400, 429)
 @profile_change_limit()

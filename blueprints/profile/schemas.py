@@ -1,7 +1,8 @@
 """Schemas of the profile API: the logged-in person."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from core.schemas import Flag, Text, UserSchema
+from core.schemas import Flag, UserSchema
+from core.timezones import zone_names
 
 TIMEZONE_DESCRIPTION = ("The time zone of the times the pages show you: an IANA name such as Asia/Shanghai; "
                         "null: your browser's")
@@ -21,15 +22,12 @@ class MeSchema(UserSchema):
 
 
 class MeUpdateSchema(Schema):
-    """Any of the settings; those left out stay as they are."""
+    """Any of the settings; those left out stay as they are (none: nothing changes)."""
 
     share_read_receipts = Flag(metadata={
         "description": "Share your read receipts; if you turn this off, you won't see others' either"})
     online_notices = Flag(metadata={"description": "Be told when a friend comes online"})
-    timezone = Text(allow_none=True, validate=validate.Length(max=64), metadata={
-        "description": TIMEZONE_DESCRIPTION + " (or an empty string); an unknown name is refused (400)"})
-
-    @validates_schema
-    def _something_to_change(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Send at least one setting: share_read_receipts, online_notices or timezone.")
+    # The names listed are this server's tz database's (core.timezones.zone_names).
+    timezone = fields.String(allow_none=True, validate=validate.OneOf(
+        sorted(zone_names()), error="Not a time zone this server knows: an IANA name such as Asia/Shanghai."), metadata={
+        "description": TIMEZONE_DESCRIPTION})

@@ -1,6 +1,6 @@
 """'<friend> is online' in a real browser against the real server (gunicorn, gevent): told
 once when a friend comes online, not again when they reconnect within the window, and
-never to someone who turned the notices off."""
+never to someone who turned the notices off; and the page's `tz` cookie."""
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
@@ -33,6 +33,9 @@ def test_a_friend_coming_online_is_told_once_and_not_to_who_turned_it_off(chat_s
     log_in(alice_page, alice.username, PASSWORD)
     bob_online = open_watching(alice_page, with_bob)
     expect(bob_online).to_have_text("Offline")
+    # Every page tells the server the browser's time zone (static/js/timezone.js).
+    zone = alice_page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert {cookie["name"]: cookie["value"] for cookie in alice_page.context.cookies()}.get("tz") == zone
 
     log_in(bob_page, bob.username, PASSWORD)
     bob_page.goto("/chat")  # his first open stream: he is online
