@@ -45,6 +45,7 @@ from core.database import check_liveness
 from core.i18n import select_locale
 from core.input import InputRequest
 from core.routing import IdConverter
+from core.timezones import select_timezone
 from extensions import api, babel, csrf, db, limiter, login, mail, migrate, talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -79,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     talisman.init_app(
         app,
         force_https=False,

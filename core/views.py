@@ -48,6 +48,21 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def hidden_from_anonymous(view):
+    """Declare that `view` serves something private whose very existence is not told: a
+    caller who is not logged in gets the same 404 as for a missing one, not the login page
+    (the login manager's unauthorized handler reads this mark: blueprints/auth/sessions.py).
+    Put it right under the route decorator, above `login_required`."""
+    view.hidden_from_anonymous = True
+    return view
+
+
+def is_hidden_from_anonymous() -> bool:
+    """True when this request's view is marked `hidden_from_anonymous`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "hidden_from_anonymous", False))
+
+
 UPLOAD_SLACK = 64 * 1024  # bytes of multipart framing and other fields allowed beyond a file
 
 

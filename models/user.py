@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     share_read_receipts: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Push notifications show the message's text only when the person allows it (off: "New message").
     push_previews: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A short notice on their open pages when a friend comes online (static/js/online-notice.js).
+    online_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
+    timezone: Mapped[str | None] = mapped_column(String(64))  # an IANA name; None: the browser's
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

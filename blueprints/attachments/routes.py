@@ -11,7 +11,7 @@ from blueprints.attachments.forms import FilesForm
 from blueprints.attachments.names import content_disposition
 from blueprints.chat.limits import send_limit
 from core.errors import DomainError
-from core.views import upload_limit
+from core.views import hidden_from_anonymous, upload_limit
 from extensions import talisman
 from storage import blob_store
 from storage.audio import AUDIO_TYPES
@@ -52,6 +52,7 @@ def _send(key: str, mime: str, disposition: str, name: str, last_modified) -> Re
 
 
 @bp.route("/<public_id>")
+@hidden_from_anonymous
 @login_required
 @talisman(**LOCKED_DOWN)
 def download(public_id: str):
@@ -69,6 +70,7 @@ def download(public_id: str):
 
 
 @bp.route("/<public_id>/thumbnail")
+@hidden_from_anonymous
 @login_required
 @talisman(**LOCKED_DOWN)
 def thumbnail(public_id: str):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.auth.cache import cache, person
 from core.error_pages import wants_json
 from core.timeutil import utcnow
+from core.views import is_hidden_from_anonymous
 from extensions import db, login
 from models import AccessToken, User, UserSession
 from realtime import events
@@ -223,7 +224,10 @@ def _load_user_from_request(req) -> User | None:
 
 @login.unauthorized_handler
 def _unauthorized():
-    # Pages send people to the login form; JSON callers and scripts get a plain 401.
+    # Pages send people to the login form; JSON callers and scripts get a plain 401. A
+    # private file (an attachment) is no page: a browser gets the 404 of a missing one.
     if wants_json() or bearer_token() is not None:
         abort(401)
+    if is_hidden_from_anonymous():
+        abort(404)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

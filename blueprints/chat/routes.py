@@ -12,6 +12,7 @@ from blueprints.chat.conversations import list_conversations, total_mentioned, t
 from blueprints.chat.pinned import conversation_pins
 from blueprints.chat.payloads import favorited_message_ids, message_jsons, reacted_with
 from blueprints.chat.rendering import picker_emoji
+from blueprints.friends.presence import friend_names
 from blueprints.groups.services import members
 from core.errors import DomainError, TooManyRequests
 from core.input import id_arg
@@ -73,6 +74,9 @@ def _page(conversation_id: int | None, focus: int | None = None, form: MessageFo
         picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
+        # Whose coming online the page tells (static/js/online-notice.js): {id: nickname}.
+        online_notices={"enabled": current_user.online_notices,
+                        "friends": friend_names(current_user.id)},
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],
                          "forcePoll": config["CHAT_FORCE_LONG_POLL"]},
     ), status)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from blueprints.friends import bp, services
 from blueprints.friends.forms import FriendRequestForm
+from blueprints.friends.presence import friends_online_first
 from core.errors import DomainError
 from core.ratelimit import action_limit, friend_request_limit, refused_page
 from core.views import render_form
@@ -21,15 +22,15 @@ def _page(form: FriendRequestForm | None = None, exc: DomainError | None = None)
             error = search_exc.message
     if form is None:
         form = FriendRequestForm(formdata=None, username=request.args.get("add", ""))
-    return render_form("friends/index.html", form, exc, friends=services.list_friends(current_user),
+    return render_form("friends/index.html", form, exc, friends=friends_online_first(current_user),
                        query=query, results=results, search_error=error)
 
 
 @bp.route("/friends")
 @login_required
 def index():
-    """Friends list (with filter and delete menu) and people search (?q=username; ?add=username
-    fills in the request form shown without JavaScript)."""
+    """Friends list, those online now first (with filter and delete menu), and people search
+    (?q=username; ?add=username fills in the request form shown without JavaScript)."""
     return _page()
 
 

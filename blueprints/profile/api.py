@@ -17,17 +17,19 @@ def get_me():
 
 
 @bp.route("/me", methods=["PATCH"])
-@bp.arguments(MeUpdateSchema)
+@bp.arguments(MeUpdateSchema, required=False)  # every setting is optional: no body changes nothing
 @bp.response(200, MeSchema)
 @bp.errors(400, 429)
 @profile_change_limit()
 def update_me(args):
-    """Change your settings: `share_read_receipts` (reciprocal: off, you see nobody's)."""
+    """Change your settings (any of them, all or none): `share_read_receipts` (reciprocal: off,
+    you see nobody's), `online_notices`, `timezone`."""
     user = me()
-    services.set_share_read_receipts(user, args["share_read_receipts"])
+    services.change_settings(user, args)
     return _me_json(user)
 
 
 def _me_json(user) -> dict:
     return {**user_brief(user), "email": user.email, "locale": user.locale, "is_admin": user.is_admin,
-            "share_read_receipts": user.share_read_receipts}
+            "share_read_receipts": user.share_read_receipts, "online_notices": user.online_notices,
+            "timezone": user.timezone}

@@ -50,6 +50,13 @@ class ReceiptsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class PreferencesForm(FlaskForm):
+    # Checked by the service against core.timezones (a bad value is shown back with its error).
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
+    online_notices = BooleanField(_l("Tell me when a friend comes online"))
+    submit = SubmitField(_l("Save"))
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[REQUIRED, Length(max=64)],
                        render_kw={"maxlength": 64})

@@ -1,5 +1,6 @@
 """The profile page (/profile) and the actions its forms post to."""
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
@@ -10,10 +11,11 @@ from blueprints.auth import sessions
 from blueprints.blocks.services import list_blocks
 from blueprints.profile import bp, services
 from blueprints.profile.forms import (AvatarForm, EmailForm, LanguageForm, NicknameForm,
-                                      PasswordForm, ReceiptsForm, TokenForm)
+                                      PasswordForm, PreferencesForm, ReceiptsForm, TokenForm)
 from core.errors import DomainError
 from core.forms import ActionForm
 from core.ratelimit import profile_change_limit, refused_page
+from core.timezones import zone_choices
 from core.views import render_form, upload_limit
 from extensions import limiter
 
@@ -24,6 +26,7 @@ FORMS = {
     "password": PasswordForm,
     "language": LanguageForm,
     "receipts": ReceiptsForm,
+    "preferences": PreferencesForm,
     "token": TokenForm,
 }
 
@@ -37,6 +40,11 @@ def _build(name: str, bound: bool = False):
     form = form_class(prefix=name) if bound else form_class(prefix=name, formdata=None)
     if name == "language":
         form.locale.choices = _language_choices()
+    if name == "preferences":  # a zone not listed (set through the API, or sent wrong) stays shown
+        zones = zone_choices()
+        unlisted = {current_user.timezone, form.timezone.data} - {None, ""} - set(zones)
+        form.timezone.choices = [("", _l("Browser's (default)")), *((zone, zone.replace("_", " ")) for zone in zones),
+                                 *((zone, zone) for zone in sorted(unlisted))]
     return form
 
 
@@ -53,6 +61,8 @@ def render_profile(failed=None, exc: DomainError | None = None, status: int = 20
     forms["nickname"].nickname.data = current_user.nickname
     forms["language"].locale.data = current_user.locale or ""
     forms["receipts"].share.data = current_user.share_read_receipts
+    forms["preferences"].timezone.data = current_user.timezone or ""
+    forms["preferences"].online_notices.data = current_user.online_notices
     main_form = forms["nickname"]
     if failed is not None:
         forms[failed._prefix.rstrip("-")] = failed
@@ -62,7 +72,8 @@ def render_profile(failed=None, exc: DomainError | None = None, status: int = 20
     return render_form(
         "profile/profile.html", main_form, exc, status,
         forms=forms, action_form=ActionForm(formdata=None), devices=devices,
-        tokens=services.list_tokens(current_user), blocks=list_blocks(current_user), **context,
+        tokens=services.list_tokens(current_user), blocks=list_blocks(current_user),
+        shown_zone=get_timezone().zone, **context,
     )
 
 
@@ -207,6 +218,23 @@ def change_receipts():
     services.set_share_read_receipts(current_user, form.share.data)
     flash(_("Your read receipts setting is saved."), "success")
     return redirect(url_for("profile.profile") + "#receipts")
+
+
+@bp.route("/profile/preferences", methods=["POST"])
+@refused_page(_refused("preferences"))
+@login_required
+@profile_change_limit()
+def change_preferences():
+    form = _build("preferences", bound=True)
+    if not form.validate():
+        return _fail(form)
+    try:
+        services.change_settings(current_user, {"timezone": form.timezone.data,
+                                                "online_notices": form.online_notices.data})
+    except DomainError as exc:
+        return _fail(form, exc)
+    flash(_("Your time zone and notices are saved."), "success")
+    return redirect(url_for("profile.profile") + "#preferences")
 
 
 @bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])

@@ -9,6 +9,7 @@ from blueprints.auth.services import clean_email, clean_nickname, email_owner
 from core.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from core.mail import send_mail
 from core.people import user_brief
+from core.timezones import is_zone
 from extensions import db
 from models import AccessToken, Membership, User, UserSession
 from realtime import events
@@ -116,6 +117,25 @@ def set_share_read_receipts(user: User, share: bool) -> None:
     they have read (their read position moves record no event for senders and count in no
     receipt) and they see nobody's receipts. Takes effect for moves and questions from now on."""
     user.share_read_receipts = bool(share)
+    db.session.commit()
+
+
+SETTINGS = ("share_read_receipts", "online_notices", "timezone")  # what change_settings takes
+
+
+def change_settings(user: User, changes: dict) -> None:
+    """Apply `changes` ({name: value} for some of SETTINGS) to `user` in one transaction, all or
+    none: `online_notices` (bool: a notice on their open pages when a friend comes online),
+    `timezone` (an IANA name of core.timezones.zone_names; "" or None: the browser's),
+    `share_read_receipts` (as set_share_read_receipts). Raises DomainError (field "timezone")
+    for a zone name this server does not know."""
+    changes = {name: changes[name] for name in SETTINGS if name in changes}
+    if "timezone" in changes:
+        changes["timezone"] = changes["timezone"] or None
+        if changes["timezone"] is not None and not is_zone(changes["timezone"]):
+            raise DomainError(_("Choose a time zone from the list (such as Asia/Shanghai)."), "timezone")
+    for name, value in changes.items():
+        setattr(user, name, value)
     db.session.commit()
 
 

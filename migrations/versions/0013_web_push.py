@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_web_push'
-down_revision = '0011_message_actions'
+down_revision = '0012_person_settings'
 branch_labels = None
 depends_on = None
 

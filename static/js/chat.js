@@ -20,6 +20,8 @@
 //   drafts.js             (composer.js) what was typed and not sent, per conversation
 //   panes.js              on a phone: the page fits the screen above the on-screen keyboard
 //   handlers.js           what each stream event does
+//   ../online-notice.js   "<friend> is online"
+import { OnlineNotices } from './online-notice.js';
 import { EventStream } from './stream.js';
 import { filterList } from './ui.js';
 import { wireBlockedReveal } from './chat/blocked.js';
@@ -85,6 +87,7 @@ const reading = new ReadMarker({
   state, messages, tab, onUnread: (count) => conversations.setUnread(state.conversationId, count),
 });
 const presence = new Presence({ state, text });
+const notices = new OnlineNotices(document.getElementById('online-notices'), { quiet: (id) => state.blocked.has(id) });
 const receipts = new Receipts({ state, messages, text, kind: root.dataset.conversationKind });
 const lightbox = new Lightbox(document.getElementById('lightbox'));
 const controls = new Controls({ state, text, conversations, messages });
@@ -145,7 +148,7 @@ const stream = new EventStream({
     reading.streamIs(mode);
   },
   ...eventHandlers({ state, text, view, messages, conversations, presence, reading, receipts, controls, reactions,
-    pins }),
+    pins, notices }),
   onReset() { window.location.reload(); },
 });
 stream.start();

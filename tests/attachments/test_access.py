@@ -80,15 +80,6 @@ def test_former_friend_still_downloads_the_direct_history(app, alice_and_friends
     assert get(as_("bob"), message["attachment"]["url"]).data == data
 
 
-def test_logged_out_visitor_is_sent_to_log_in(app, direct, as_):
-    message = uploaded(as_("alice"), direct, image_bytes("PNG"), "photo.png")
-    for url in (message["attachment"]["url"], message["attachment"]["thumbnail_url"]):
-        response = app.test_client().get(url)
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-        assert response.mimetype != "image/png"
-
-
 def test_logged_out_script_gets_401(app, direct, as_):
     message = uploaded(as_("alice"), direct, noise(KB), "photo.bin")
     response = app.test_client().get(message["attachment"]["url"], headers={"Accept": "application/json"})
@@ -203,3 +194,13 @@ def test_conversation_list_previews_an_image_and_a_file(app, direct, group, as_)
     items = {c["id"]: c for c in client.get("/api/v1/conversations").get_json()["items"]}
     assert "[Image]" in items[direct]["last_message"]["preview"]
     assert "plan.bin" in items[group]["last_message"]["preview"]
+
+
+def test_anonymous_request_for_an_attachment_gets_404_not_the_login_page(app, group, as_):
+    message = uploaded(as_("alice"), group, image_bytes("PNG"), "secret.png")
+    anonymous = app.test_client()
+    for url in (message["attachment"]["url"], message["attachment"]["thumbnail_url"],
+                "/attachments/" + "A" * 24):
+        response = anonymous.get(url)
+        assert response.status_code == 404, url  # a private file's existence is not told
+        assert "Location" not in response.headers

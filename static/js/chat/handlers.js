@@ -9,9 +9,9 @@ import { removeHidden, showEdited } from './message-editing.js';
 import { notifyMessage } from './notify.js';
 
 // `page` holds the chat page's parts: {state, text, view, messages, conversations, presence,
-// reading, receipts, controls, reactions, pins}.
+// reading, receipts, controls, reactions, pins, notices}.
 export function eventHandlers(page) {
-  const { state, messages, conversations, presence, receipts, controls, reactions, pins } = page;
+  const { state, messages, conversations, presence, receipts, controls, reactions, pins, notices } = page;
   // Offline: the next event, or the page coming back into view, lists them again.
   const relist = () => { conversations.refresh().catch(() => {}); };
   const relistAndPresence = () => { relist(); presence.refresh(); };
@@ -66,8 +66,11 @@ export function eventHandlers(page) {
     'group.renamed': relist,
     'group.dissolved': ({ group_id: id }) => { if (id === state.conversationId) presence.close(); relist(); },
     'group.invite_changed': relist,
-    'friend_request.accepted': relist, // a new direct conversation
-    'friend.removed': relist,
+    'friend_request.accepted': ({ request }) => { // a new direct conversation, and a friend
+      relist();
+      notices.befriended(request.sender.id === state.me ? request.receiver : request.sender);
+    },
+    'friend.removed': ({ user_ids: ids }) => { relist(); ids.forEach((id) => { if (id !== state.me) notices.unfriended(id); }); },
     // This person's own choices, from any of their devices.
     'conversation.mute_changed': ({ conversation_id: id, muted }) => controls.showMuted(id, muted),
     'block.created': ({ user }) => controls.showBlocked(user.id, true),
@@ -75,7 +78,7 @@ export function eventHandlers(page) {
   };
   const ephemeral = {
     typing: (data) => presence.showTyping(data),
-    presence: () => presence.refresh(),
+    presence: (data) => { presence.refresh(); notices.presence(data); },
   };
 
   return {
@@ -104,8 +107,9 @@ function noteMessage({ state, text, view, messages, conversations, reading }, me
 }
 
 // `user` (a user brief) changed their nickname or picture: redraw what shows them.
-function showPerson({ state, messages, conversations, presence }, user) {
+function showPerson({ state, messages, conversations, presence, notices }, user) {
   messages.showSender(user);
+  notices.renamed(user);
   presence.showMember(user);
   conversations.showPerson(user);
   if (user.id === state.me) { // the account corner of the top bar
