@@ -2,7 +2,7 @@
 show the message's text
 
 Revision ID: 0013_web_push
-Revises: 0011_message_actions
+Revises: 0012_person_settings
 Create Date: 2026-12-08 00:55:00.000000
 
 """
