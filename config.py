@@ -144,6 +144,10 @@ class Config:
     WEB_PUSH_ALLOW_HTTP = False  # plain-http endpoints (tests' local push service only)
     WEB_PUSH_TTL = 24 * 3600  # seconds a push service keeps a notification for a device that is off
     WEB_PUSH_TIMEOUT = 10.0  # seconds for a push service to answer
+    WEB_PUSH_MAX_PER_PERSON = 10  # subscriptions a person keeps; a new one beyond replaces the oldest
+    # Sends in a row that never reach a subscription's push service (connection refused, DNS,
+    # timeout) before it is forgotten: a dead endpoint cannot keep slowing the process's one sender.
+    WEB_PUSH_MAX_FAILURES = 3
 
     # Groups.
     GROUP_MAX_MEMBERS = 500

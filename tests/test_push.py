@@ -3,18 +3,21 @@ the API, send messages through the API, and a push service on this machine
 (tests/support/push.py) checks each notification's VAPID signature and decrypts it with the
 device's own keys (RFC 8291), as a browser would."""
 import os
+import socket
 import stat
 import uuid
 
 import pytest
 
 from app import create_app
+from blueprints.auth import sessions
 from blueprints.push import sender
 from blueprints.push.keys import public_key
 from extensions import db
-from models import User
+from models import AccessToken, User, UserSession
 from tests.support.api import API, assert_error
 from tests.support.apps import make_app
+from tests.support.login import quick_client
 from tests.support.pages import post_profile, section
 from tests.support.push import PushService, b64url
 
@@ -205,3 +208,107 @@ def test_the_profile_form_lets_notifications_show_the_text_or_not(client, auth, 
 
     post_profile(client, "/profile/push/previews", None, {})
     assert client.get(f"{API}/push/settings").get_json() == {"previews": False}
+
+
+def test_logging_out_ends_the_notifications_to_that_browser(as_, direct, push_service):
+    bobs_laptop = push_service.device("shared-laptop")
+    subscribe(as_("bob"), bobs_laptop)
+    client, headers = as_("bob")
+    assert client.post("/logout", headers=headers).status_code == 302
+
+    send(as_("alice"), direct, "The secret is 42")
+    settled(push_service)
+    assert bobs_laptop.received == [], "a logged-out browser still gets the person's notifications"
+
+
+def test_ending_a_session_from_another_device_ends_its_notifications(app, as_, direct, push_service):
+    bobs_phone = push_service.device("bob-phone")
+    subscribe(as_("bob"), bobs_phone)
+    with app.app_context():  # bob's sessions: the phone's, then the laptop's
+        phone_session = db.session.scalar(db.select(db.func.min(UserSession.id)).join(User).where(User.username == "bob"))
+    laptop, _headers = quick_client(app, "bob")
+    assert post_profile(laptop, f"/profile/sessions/{phone_session}/end", None).status_code == 302
+
+    send(as_("alice"), direct, "Are you there?")
+    settled(push_service)
+    assert bobs_phone.received == []
+    assert laptop.get(f"{API}/push/subscriptions").get_json() == {"items": []}
+
+
+def test_a_browser_subscribed_again_by_the_next_person_notifies_only_them(as_, direct, push_service):
+    shared = push_service.device("shared-laptop")
+    subscribe(as_("bob"), shared)
+    subscribe(as_("alice"), shared, status=200)  # push.js hands the browser's subscription to whoever is in
+
+    send(as_("alice"), direct, "For Bob only")
+    settled(push_service)
+    assert shared.received == []
+    client, _headers = as_("bob")
+    assert client.get(f"{API}/push/subscriptions").get_json() == {"items": []}
+
+
+def test_a_push_service_on_another_port_than_https_is_refused(app, as_, push_service):
+    client, headers = as_("bob")
+    good = push_service.device("bob-phone").subscription()
+    for endpoint in ("https://127.0.0.1:6379/push/1", "https://127.0.0.1:8443/push/1"):
+        assert_error(client.post(f"{API}/push/subscriptions", json={**good, "endpoint": endpoint}, headers=headers),
+                     400, "endpoint")
+    assert client.get(f"{API}/push/subscriptions").get_json() == {"items": []}
+    subscribe(as_("bob"), push_service.devices["bob-phone"])  # the test's own plain-http service, on its port
+    app.config["WEB_PUSH_ALLOW_HTTP"] = False
+    assert_error(client.post(f"{API}/push/subscriptions", json=good, headers=headers), 400, "endpoint")
+    made = client.post(f"{API}/push/subscriptions", json={**good, "endpoint": "https://127.0.0.1:443/push/2"},
+                       headers=headers)
+    assert made.status_code == 201, made.get_data(as_text=True)
+
+
+def test_a_person_subscribing_more_devices_than_allowed_loses_the_oldest(app, as_, push_service):
+    app.config["WEB_PUSH_MAX_PER_PERSON"] = 2
+    devices = [push_service.device(f"bob-{n}") for n in range(3)]
+    for device in devices:
+        subscribe(as_("bob"), device)
+    client, _headers = as_("bob")
+    kept = [row["endpoint"] for row in client.get(f"{API}/push/subscriptions").get_json()["items"]]
+    assert kept == [devices[1].endpoint, devices[2].endpoint]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_push_service_that_never_answers_loses_the_subscription_after_a_few_tries(
+        app, as_, direct, push_service):
+    app.config["WEB_PUSH_MAX_FAILURES"] = 2
+    dead, alive = push_service.device("bob-dead"), push_service.device("bob-phone")
+    unreachable = {**dead.subscription(), "endpoint": f"http://127.0.0.1:{closed_port()}/push/bob-dead"}
+    client, headers = as_("bob")
+    assert client.post(f"{API}/push/subscriptions", json=unreachable, headers=headers).status_code == 201
+    subscribe(as_("bob"), alive)
+
+    send(as_("alice"), direct, "One")
+    settled(push_service)
+    assert len(client.get(f"{API}/push/subscriptions").get_json()["items"]) == 2, "one failure is no verdict"
+    send(as_("alice"), direct, "Two")
+    settled(push_service)
+    assert [row["endpoint"] for row in client.get(f"{API}/push/subscriptions").get_json()["items"]] == [
+        alive.endpoint]
+    assert len(alive.received) == 2
+
+
+def test_an_api_client_s_notifications_end_when_its_token_is_revoked(app, as_, direct, push_service):
+    with app.test_request_context():
+        raw = sessions.create_token(db.session.scalar(db.select(User).where(User.username == "bob")), "phone app")
+        db.session.commit()
+        token_id = db.session.scalar(db.select(AccessToken.id))
+    app_phone = push_service.device("bob-app")
+    subscribe((app.test_client(), {"Authorization": f"Bearer {raw}"}), app_phone)
+    send(as_("alice"), direct, "One")
+    assert len(app_phone.wait_for(1)) == 1
+
+    client, _headers = as_("bob")
+    assert post_profile(client, f"/profile/tokens/{token_id}/revoke", None).status_code == 302
+    send(as_("alice"), direct, "Two")
+    settled(push_service)
+    assert len(app_phone.received) == 1

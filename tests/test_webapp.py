@@ -25,6 +25,12 @@ def test_every_page_links_the_manifest_and_its_icons_are_what_it_says(client):
     assert {"any", "maskable"} == {icon["purpose"] for icon in manifest["icons"]}
 
 
+def test_the_manifest_in_one_language_is_never_served_from_a_shared_cache_to_another(client):
+    response = client.get("/manifest.webmanifest", headers={"Accept-Language": "zh-CN"})
+    assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]
+    assert "Accept-Language" in response.headers.get("Vary", "")
+
+
 def test_the_service_worker_comes_from_the_root_fresh_with_its_whole_shell(client):
     response = client.get("/sw.js")
     assert response.mimetype == "text/javascript"

@@ -66,6 +66,14 @@ def current_session_id() -> int | None:
     return db.session.scalar(select(UserSession.id).where(UserSession.token_hash == _sha256(raw)))
 
 
+def current_token_id() -> int | None:
+    """Return the id of the AccessToken of this request's Bearer header, or None."""
+    raw = bearer_token()
+    if not raw:
+        return None
+    return db.session.scalar(select(AccessToken.id).where(AccessToken.token_hash == _sha256(raw)))
+
+
 def request_credential() -> str:
     """What authenticated this request (its Bearer token, else its session cookie), as the
     credential its event streams are opened with, so revoking that closes them."""

@@ -2,6 +2,7 @@
 they show the message's text."""
 from flask import request
 
+from blueprints.auth import sessions
 from blueprints.push import services
 from blueprints.push.keys import public_key
 from blueprints.push.schemas import (PublicKeySchema, PushSettingsSchema, SubscriptionCreateSchema,
@@ -36,10 +37,13 @@ def list_subscriptions():
 def subscribe(args):
     """Get notifications of direct messages and mentions on this browser: send what
     PushSubscription.toJSON() gives. 400 for an endpoint that is not an https URL, or keys of
-    the wrong length; 403 for a push service the site does not send to."""
+    the wrong length; 403 for a push service the site does not send to. The subscription
+    lasts as long as this login: logging out (or revoking the Bearer token) ends it."""
     device = args["device"] or services.device_label(request.headers.get("User-Agent", ""))
+    login = ({"access_token_id": sessions.current_token_id()} if sessions.bearer_token()
+             else {"user_session_id": sessions.current_session_id()})
     row, created = services.subscribe(me(), args["endpoint"], args["keys"]["p256dh"], args["keys"]["auth"],
-                                      device, select_locale())
+                                      device, select_locale(), **login)
     return services.subscription_json(row), 201 if created else 200
 
 

@@ -11,7 +11,10 @@ people who muted the conversation (a direct one; a mention still reaches them), 
 blocked or were blocked by the sender and disabled accounts, and posts each notification with
 pywebpush (RFC 8291 encryption, a VAPID signature, TTL, Urgency: high). A push service's 404
 or 410 means the subscription is gone, and a key that is no P-256 point can never be
-encrypted for: either row is deleted. Failures are logged, never raised. Only the process
+encrypted for: either row is deleted; so is one whose push service could not be reached
+(connection, DNS, timeout) WEB_PUSH_MAX_FAILURES sends in a row, so that a dead endpoint
+cannot hold this one sender for a timeout per message for ever. A subscription whose login
+session has expired (but was not yet deleted) is skipped. Failures are logged, never raised. Only the process
 that committed the message sends, so no notification is sent twice however many workers run.
 """
 import json
@@ -24,15 +27,16 @@ from collections import OrderedDict, deque
 import requests
 from flask import Flask, current_app
 from pywebpush import WebPushException, webpush
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select, update
 
 from blueprints.chat.senders import direct_peer
 from blueprints.push.keys import vapid
 from blueprints.push.notices import notice
 from blueprints.push.services import check_endpoint
 from core.errors import DomainError
+from core.timeutil import utcnow
 from extensions import db
-from models import Block, Conversation, Membership, PushSubscription, User
+from models import Block, Conversation, Membership, PushSubscription, User, UserSession
 from realtime.events import MESSAGE_CREATED
 
 log = logging.getLogger("parley.push")
@@ -140,21 +144,24 @@ def _direct_key(conversation_id: int) -> str | None:
 
 
 def _recipients(conversation_id: int, sender_id: int | None, user_ids: set[int] | None):
-    """Rows (id, endpoint, p256dh, auth of a subscription; its locale, its person's locale,
-    previews and muted; the conversation's name) of the current members of the conversation
-    among `user_ids` (None: every member) other than the sender, neither blocking nor blocked
-    by the sender, with an active account. One query; plain rows, which a commit (a
+    """Rows (id, endpoint, p256dh, auth, failures of a subscription; its locale, its person's
+    locale, previews and muted; the conversation's name) of the current members of the
+    conversation among `user_ids` (None: every member) other than the sender, neither
+    blocking nor blocked by the sender, with an active account and, for a subscription made
+    by a browser session, that session not expired. One query; plain rows, which a commit (a
     subscription deleted meanwhile) leaves as they were."""
     blocked = exists().where(or_(and_(Block.blocker_id == sender_id, Block.blocked_id == User.id),
                                  and_(Block.blocker_id == User.id, Block.blocked_id == sender_id)))
     query = (select(PushSubscription.id, PushSubscription.endpoint, PushSubscription.p256dh, PushSubscription.auth,
-                    PushSubscription.locale, User.locale.label("user_locale"), User.push_previews, Membership.muted,
+                    PushSubscription.failures, PushSubscription.locale, User.locale.label("user_locale"), User.push_previews, Membership.muted,
                     Conversation.name)
              .join(User, User.id == PushSubscription.user_id)
              .join(Membership, and_(Membership.user_id == User.id, Membership.conversation_id == conversation_id,
                                     Membership.left_at.is_(None)))
              .join(Conversation, Conversation.id == conversation_id)
-             .where(User.disabled_at.is_(None), Conversation.dissolved_at.is_(None)))
+             .outerjoin(UserSession, UserSession.id == PushSubscription.user_session_id)
+             .where(User.disabled_at.is_(None), Conversation.dissolved_at.is_(None),
+                    or_(PushSubscription.user_session_id.is_(None), UserSession.expires_at > utcnow())))
     if sender_id is not None:
         query = query.where(User.id != sender_id, ~blocked)
     if user_ids is not None:
@@ -191,10 +198,11 @@ def deliver(conversation_id: int, message: dict, session: requests.Session) -> i
 
 
 def send(subscription, payload: dict, session: requests.Session) -> int:
-    """Post `payload` (JSON) to `subscription` (a row with id, endpoint, p256dh, auth),
-    encrypted for it and signed with the site's VAPID key; 1 when the push service accepted
-    it, else 0 (a 404/410, or a key that is no P-256 point, deletes the subscription; anything
-    else is logged)."""
+    """Post `payload` (JSON) to `subscription` (a row with id, endpoint, p256dh, auth,
+    failures), encrypted for it and signed with the site's VAPID key; 1 when the push service
+    accepted it, else 0 (a 404/410, or a key that is no P-256 point, deletes the
+    subscription; WEB_PUSH_MAX_FAILURES transport failures in a row do too; anything else is
+    logged)."""
     config = current_app.config
     try:
         check_endpoint(subscription.endpoint)  # WEB_PUSH_HOSTS may have changed since it was stored
@@ -207,6 +215,8 @@ def send(subscription, payload: dict, session: requests.Session) -> int:
                 # A new dict each time: pywebpush writes the endpoint's origin into it as "aud".
                 vapid_claims={"sub": config["VAPID_SUBJECT"]}, ttl=config["WEB_PUSH_TTL"],
                 timeout=config["WEB_PUSH_TIMEOUT"], headers={"Urgency": "high"}, requests_session=session)
+        if subscription.failures:
+            _set_failures(subscription.id, 0)
         return 1
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
@@ -216,9 +226,19 @@ def send(subscription, payload: dict, session: requests.Session) -> int:
             log.warning("push to subscription %d failed: %s", subscription.id, status or exc.__class__.__name__)
     except requests.RequestException as exc:
         log.warning("push to subscription %d failed: %s", subscription.id, exc.__class__.__name__)
+        if subscription.failures + 1 >= config["WEB_PUSH_MAX_FAILURES"]:
+            _forget(subscription, f"was unreachable {subscription.failures + 1} times in a row")
+        else:
+            _set_failures(subscription.id, subscription.failures + 1)
     except ValueError:  # its p256dh is no P-256 point: nothing can ever be encrypted for it
         _forget(subscription, "has an unusable key")
     return 0
+
+
+def _set_failures(subscription_id: int, failures: int) -> None:
+    db.session.execute(update(PushSubscription).where(PushSubscription.id == subscription_id)
+                       .values(failures=failures))
+    db.session.commit()
 
 
 def _forget(subscription, why: str) -> None:

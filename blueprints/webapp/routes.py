@@ -28,7 +28,8 @@ def _shell(static: Path) -> tuple[list[str], str]:
 
 @bp.route("/manifest.webmanifest")
 def manifest():
-    """The web app manifest (W3C Web Application Manifest): name, start page, icons."""
+    """The web app manifest (W3C Web Application Manifest): name, start page, icons, and a
+    description in the reader's language."""
     icon = lambda name, size, purpose: {  # noqa: E731
         "src": url_for("static", filename=f"img/{name}"), "sizes": size, "type": "image/png", "purpose": purpose}
     body = {
@@ -39,8 +40,10 @@ def manifest():
         "icons": [icon("icon-192.png", "192x192", "any"), icon("icon-512.png", "512x512", "any"),
                   icon("icon-maskable-512.png", "512x512", "maskable")],
     }
+    # Private: the description is in the reader's language (their setting, else Accept-Language),
+    # which a shared cache would hand to everyone behind it.
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json",
-                    headers={"Cache-Control": "public, max-age=3600"})
+                    headers={"Cache-Control": "private, max-age=3600", "Vary": "Accept-Language, Cookie"})
 
 
 @bp.route("/sw.js")

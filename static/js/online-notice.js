@@ -38,7 +38,8 @@ export class OnlineNotices {
     if (now - (told[userId] || 0) < NOTICE_EVERY_MS) return;
     told[userId] = now;
     this.remember(told, now);
-    this.show(this.text.replace('{name}', this.friends.get(userId)));
+    const name = this.friends.get(userId);
+    this.show(this.text.replace('{name}', () => name)); // a function: "$&" in a nickname stays as typed
   }
 
   befriended(user) { this.friends.set(user.id, user.nickname); }

@@ -31,6 +31,10 @@ async function refresh() {
   if (!supported) { show(status.dataset.msgUnsupported, false); return; }
   if (Notification.permission === 'denied') { show(status.dataset.msgDenied, false); return; }
   const current = await subscription();
+  // The browser keeps its subscription across logins, the server only for the login that
+  // handed it over: hand it over again, so it is this person's (and this session's) before
+  // saying "on" - never the last person's on a shared browser.
+  if (current) await api('POST', '/api/v1/push/subscriptions', current.toJSON());
   show(current ? status.dataset.msgOn : status.dataset.msgOff, Boolean(current));
 }
 
@@ -43,8 +47,7 @@ async function turnOn() {
   if (!current) {
     current = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
   }
-  await api('POST', '/api/v1/push/subscriptions', current.toJSON());
-  await refresh();
+  await refresh(); // hands the subscription to the server
 }
 
 async function turnOff() {

@@ -6,6 +6,12 @@
 //   const { done, cancel } = uploadAttachment(conversationId, file, { caption, replyTo, mentioned, onProgress });
 import { ApiError, csrfToken } from '../api.js';
 
+// The translated `template` with each {key} replaced by values[key], in one pass: a file name
+// holding "$&" or "{reason}" stays as it is (a string replacement would read either).
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
 // Send `file` to conversation `conversationId` as an image or file message.
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an
 // ApiError (status 0 when the network failed, -1 when cancelled); `onProgress(fraction)`
@@ -93,10 +99,10 @@ export function attachUploads({
     if (!row.isConnected) list.append(row);
     if (tooLarge(file)) {
       const mb = (n) => Math.round(n / 1048576);
-      failUpload(row, text.tooLarge.replace('{name}', file.name).replace('{image}', mb(limits.image)).replace('{file}', mb(limits.file)));
+      failUpload(row, fill(text.tooLarge, { name: file.name, image: mb(limits.image), file: mb(limits.file) }));
       return;
     }
-    label.textContent = text.uploading.replace('{name}', file.name || 'image.png');
+    label.textContent = fill(text.uploading, { name: file.name || 'image.png' });
     row.append(label, progress, cancel);
     let upload = null; // once its turn came
     cancel.addEventListener('click', () => { if (upload) upload.cancel(); else row.remove(); });
@@ -110,7 +116,7 @@ export function attachUploads({
         onSent(message);
       }, (error) => {
         if (error.status === -1) { row.remove(); return; }
-        failUpload(row, text.uploadFailed.replace('{name}', file.name).replace('{reason}', error.reason),
+        failUpload(row, fill(text.uploadFailed, { name: file.name, reason: error.reason }),
           error.retryable ? () => sendFile(file, caption, clientId, replyTo, mentioned, row) : null);
       });
     });
