@@ -257,3 +257,137 @@ def test_nul_refusal_without_the_csrf_token_shows_no_text(app, alice, direct):
     response = alice[0].post(f"/chat/{direct}", data={"body": "forged\x00text"})
     assert response.status_code == 400
     assert "forgedtext" not in response.get_data(as_text=True)
+
+
+# Refusals that must stay 4xx, and say nothing on the next page
+
+
+def test_nul_message_to_a_conversation_you_are_not_in_is_not_found(app, direct, as_):
+    client, headers = as_("dave")
+    for conversation_id in (direct, 999999):
+        response = client.post(f"/chat/{conversation_id}", data={"csrf_token": headers["X-CSRFToken"], "body": "a\x00b"})
+        assert response.status_code == 404
+    assert "NUL" not in client.get("/chat").get_data(as_text=True)  # no stale refusal on the next page
+    assert texts(app, direct) == []
+
+
+def test_sending_too_fast_to_a_conversation_you_are_not_in_is_not_found(app, direct, as_):
+    app.config["MESSAGE_RATE_LIMIT"] = "1 per minute"
+    client, headers = as_("dave")
+    for _try in range(2):
+        response = client.post(f"/chat/{direct}", data={"csrf_token": headers["X-CSRFToken"], "body": "hi"})
+        assert response.status_code == 404
+    shown = client.get("/chat").get_data(as_text=True)
+    assert "too fast" not in shown and "you are not in it" not in shown
+
+
+def test_files_to_a_conversation_you_are_not_in_are_not_found(app, direct, as_):
+    client, headers = as_("dave")
+    response = client.post(f"/attachments/conversations/{direct}", content_type="multipart/form-data",
+                           data={"csrf_token": headers["X-CSRFToken"], "files": [(io.BytesIO(b"notes"), "a.txt")]})
+    assert response.status_code == 404
+    assert "a.txt" not in client.get("/chat").get_data(as_text=True)
+    assert texts(app, direct) == []
+
+
+# A page restored by Back (the browser's page cache) with its old client id
+
+
+def test_chat_page_is_not_kept_by_the_browser(app, alice, direct):
+    assert "no-store" in alice[0].get(f"/chat/{direct}").headers["Cache-Control"]
+
+
+def test_new_text_sent_from_an_old_page_is_not_lost(app, alice, direct):
+    client_id = "0b7c9a3e-3f1d-4c2a-9a51-8d7e6f5a4b3c"
+    assert post(alice, f"/chat/{direct}", {"body": "first", "client_id": client_id}).status_code == 303
+    response = post(alice, f"/chat/{direct}", {"body": "something else", "client_id": client_id})
+    assert response.status_code == 409
+    shown = html.unescape(response.get_data(as_text=True))
+    assert "This page was out of date, so your message was not sent" in shown
+    assert "something else" in shown.split('name="body"')[1]  # back in the composer
+    fresh = shown.split('id="client_id" name="client_id"')[1].split('value="')[1].split('"')[0]
+    assert fresh != client_id  # a fresh client id: sending again stores it
+    assert post(alice, f"/chat/{direct}", {"body": "something else", "client_id": fresh}).status_code == 303
+    assert texts(app, direct) == ["first", "something else"]
+
+
+# The file form: its sending rate, its size, and sent twice
+
+
+def files(*names):
+    return [(io.BytesIO(f"notes of {name}".encode()), name) for name in names]
+
+
+def test_files_count_against_the_sending_rate_one_each(app, alice, direct):
+    app.config["MESSAGE_RATE_LIMIT"] = "3 per minute"
+    assert post(alice, f"/attachments/conversations/{direct}", {"files": files("a.txt", "b.txt")},
+                content_type="multipart/form-data").status_code == 303
+    response = post(alice, f"/attachments/conversations/{direct}", {"files": files("c.txt", "d.txt")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 429
+    assert "You are sending messages too fast." in response.get_data(as_text=True)
+    assert len(texts(app, direct)) == 2
+
+
+def test_too_many_files_at_once_are_refused_with_the_limit(app, alice, direct):
+    response = post(alice, f"/attachments/conversations/{direct}",
+                    {"files": files(*(f"{n}.txt" for n in range(11)))}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Choose at most 10 files at a time." in response.get_data(as_text=True)
+    assert texts(app, direct) == []
+
+
+def test_the_same_file_form_sent_twice_stores_each_file_once(app, alice, direct):
+    client_id = "5d1f0c8e-7a2b-4e3c-9f10-2b3c4d5e6f70"
+    for _try in range(2):
+        assert post(alice, f"/attachments/conversations/{direct}", {"files": files("a.txt", "b.txt"),
+                    "client_id": client_id}, content_type="multipart/form-data").status_code == 303
+    assert len(texts(app, direct)) == 2
+
+
+def test_chat_page_file_form_carries_a_client_id(app, alice, direct):
+    form = page(alice, f"/chat/{direct}").split('class="nojs-files"')[1].split("</form>")[0]
+    assert 'name="client_id"' in form
+
+
+# Typed text kept after a NUL refusal or a rate limit
+
+
+def test_friend_request_with_a_nul_character_keeps_what_was_typed(app, alice):
+    make_user(app, "erin")
+    response = post(alice, "/friends/requests", {"username": "erin", "reason": "Met at\x00 the meetup"})
+    assert response.status_code == 400
+    shown = html.unescape(response.get_data(as_text=True))
+    assert "Met at the meetup" in shown and 'value="erin"' in shown
+
+
+def test_group_name_with_a_nul_character_keeps_what_was_typed(app, alice, alice_and_friends):
+    bob_id = alice_and_friends[1]
+    response = post(alice, "/groups", {"name": "Book\x00 club", "members": [str(bob_id)]})
+    assert response.status_code == 400
+    shown = html.unescape(response.get_data(as_text=True))
+    assert "Text cannot contain the NUL character" in shown
+    assert 'value="Book club"' in shown and f'value="{bob_id}" checked' in shown
+
+
+def test_group_created_too_often_keeps_what_was_typed(app, alice, alice_and_friends):
+    app.config["ACTION_LIMIT"] = "1 per minute"
+    assert post(alice, "/groups", {"name": "Book club"}).status_code == 303
+    response = post(alice, "/groups", {"name": "Chess club"})
+    assert response.status_code == 429 and response.headers["Retry-After"]
+    shown = html.unescape(response.get_data(as_text=True))
+    assert "You are doing that too often." in shown and 'value="Chess club"' in shown
+
+
+# Blocked people
+
+
+def test_messages_from_a_blocked_person_are_folded_without_javascript(app, alice, group, alice_and_friends):
+    bob_id = alice_and_friends[1]
+    send_message(app, bob_id, group, "Buy my course")
+    client, token = alice
+    assert client.post("/api/v1/blocks", json={"user_id": bob_id}, headers={"X-CSRFToken": token}).status_code == 201
+    listed = page(alice, f"/chat/{group}").split('data-testid="nojs-messages"')[1].split("</ol>")[0]
+    folded = listed.split("Message from a blocked person")
+    assert len(folded) == 2 and "Buy my course" in folded[1]  # the text only behind the fold
+    assert "<details" in folded[0]

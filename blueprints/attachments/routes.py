@@ -1,5 +1,7 @@
 """Attachment downloads: only to those who may see them, never rendered as a page; and the chat
 page's file form for browsers without JavaScript."""
+import uuid
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -7,10 +9,11 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from blueprints.attachments import bp, services
-from blueprints.attachments.forms import FilesForm
+from blueprints.attachments.forms import FORM_FILES_MAX, FilesForm
 from blueprints.attachments.names import content_disposition
+from blueprints.chat import services as chat
 from blueprints.chat.limits import send_limit
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.views import hidden_from_anonymous, upload_limit
 from extensions import talisman
 from storage import blob_store
@@ -82,20 +85,54 @@ def thumbnail(public_id: str):
                  attachment.created_at)
 
 
+def _files() -> list:
+    # The files the form chose; an input left empty still posts one part with no name.
+    return [upload for upload in FilesForm().files.data or [] if upload and upload.filename]
+
+
+def _files_cost() -> int:
+    # Each file is a message, so each counts as a send, as a forward counts per conversation
+    # (blueprints/chat/message_api.py); a form over FORM_FILES_MAX is refused, charged at most that.
+    return min(max(1, len(_files())), FORM_FILES_MAX)
+
+
+def _file_client_ids(form_client_id: str | None, count: int) -> list[str | None]:
+    # One client id per file, derived from the form's (its index named under it, uuid5), so the
+    # same form sent twice is a retry of each file, as the API's client_id makes it.
+    if not form_client_id:
+        return [None] * count
+    try:
+        base = uuid.UUID(form_client_id)
+    except ValueError:
+        raise DomainError(_("client_id must be a UUID such as the browser's crypto.randomUUID() makes."),
+                          "client_id") from None
+    return [str(uuid.uuid5(base, str(index))) for index in range(count)]
+
+
 @bp.route("/conversations/<int:conversation_id>", methods=["POST"])
 @upload_limit("FILE_MAX_BYTES")
 @login_required
-@send_limit()
+@send_limit(cost=_files_cost)
 def send_files(conversation_id: int):
-    """The chat page's file form without JavaScript: send each file chosen (together at most
-    FILE_MAX_BYTES), in order, as the API does, then show the conversation again (303). A
-    refused file is named in a message on the page; the files before it are sent."""
-    uploads = [upload for upload in FilesForm().files.data or [] if upload and upload.filename]
+    """The chat page's file form without JavaScript: send each file chosen (at most
+    FORM_FILES_MAX, together at most FILE_MAX_BYTES; each counts as a send against the
+    sending rate), in order, as the API does, then show the conversation again (303). A
+    refused file is named in a message on the page; the files before it are sent. The form's
+    hidden client_id makes sending it again store no file twice. 404 (and nothing said on the
+    next page) for a conversation the person cannot read; 400 for more files than allowed."""
+    chat.readable_conversation(current_user, conversation_id)
+    uploads = _files()
+    if len(uploads) > FORM_FILES_MAX:
+        raise DomainError(_("Choose at most %(n)d files at a time.", n=FORM_FILES_MAX), "files")
     if not uploads:
         flash(_("Choose a file first."), "error")
-    for upload in uploads:
+    client_ids = _file_client_ids(request.form.get("client_id"), len(uploads))
+    for upload, client_id in zip(uploads, client_ids):
         try:
-            services.send_attachment(current_user, conversation_id, upload.stream, upload.filename)
+            services.send_attachment(current_user, conversation_id, upload.stream, upload.filename,
+                                     client_id=client_id)
+        except NotFound:
+            raise  # the conversation, gone meanwhile: the 404 page, not a note on it
         except DomainError as exc:
             flash(_("%(name)s was not sent: %(reason)s", name=upload.filename, reason=exc.message), "error")
             break

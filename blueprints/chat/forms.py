@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 
 
-def _new_client_id() -> str:
+def new_client_id() -> str:
+    """A fresh client id (a random UUID) for a form that sends a message."""
     return str(uuid.uuid4())
 
 
@@ -16,5 +17,5 @@ class MessageForm(FlaskForm):
     sent twice (a double click, a resubmitted POST) stores one message."""
 
     body = TextAreaField(_l("Message"))
-    client_id = HiddenField(default=_new_client_id)
+    client_id = HiddenField(default=new_client_id)
     submit = SubmitField(_l("Send"))

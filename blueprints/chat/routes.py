@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from blueprints.blocks.services import blocked_ids
 from blueprints.chat import bp, services
-from blueprints.chat.forms import MessageForm
+from blueprints.chat.forms import MessageForm, new_client_id
 from blueprints.chat.limits import send_limit
 from blueprints.chat.conversations import list_conversations, total_mentioned, total_unread
 from blueprints.chat.pinned import conversation_pins
@@ -14,7 +14,8 @@ from blueprints.chat.payloads import favorited_message_ids, message_jsons, react
 from blueprints.chat.rendering import picker_emoji
 from blueprints.friends.presence import friend_names
 from blueprints.groups.services import members
-from core.errors import DomainError, TooManyRequests
+from core.error_pages import handle_domain_error
+from core.errors import Conflict, DomainError, NotFound, TooManyRequests
 from core.input import id_arg
 from core.ratelimit import refused_page
 from core.sorting import name_initials
@@ -27,7 +28,7 @@ JUMP_CAP = 500  # newest messages after it that the page will still show in one 
 
 
 def _page(conversation_id: int | None, focus: int | None = None, form: MessageForm | None = None,
-          status: int = 200):
+          status: int = 200, refusal: str | None = None):
     # The cursor is read before anything the page shows: whatever commits in between is both
     # on the page and replayed by the stream, and the page drops the copies by message id,
     # so nothing falls between the render and the stream's start.
@@ -67,11 +68,15 @@ def _page(conversation_id: int | None, focus: int | None = None, form: MessageFo
         # nickname or the nickname's pinyin initials.
         mentionable = [{"id": person["id"], "nickname": person["nickname"], "username": person["username"],
                         "initials": name_initials(person["nickname"])} for person in others]
+    if refusal:
+        # Only now, when nothing more can refuse the page: a flash left by a page that then
+        # was not shown would appear on the next, unrelated one.
+        flash(refusal, "error")
     config = current_app.config
-    return make_response(render_template(
+    response = make_response(render_template(
         "chat/index.html", form=form or MessageForm(), conversations=conversations, current=current, messages=messages,
         sent_at=sent_at, people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
-        picker_emoji=picker_emoji, focus=focus, blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
+        picker_emoji=picker_emoji, focus=focus, files_client_id=new_client_id(), blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         # Whose coming online the page tells (static/js/online-notice.js): {id: nickname}.
@@ -80,6 +85,10 @@ def _page(conversation_id: int | None, focus: int | None = None, form: MessageFo
         stream_settings={"heartbeat": config["EVENT_HEARTBEAT"], "pollTimeout": config["POLL_TIMEOUT"],
                          "forcePoll": config["CHAT_FORCE_LONG_POLL"]},
     ), status)
+    # Private, and never restored by Back from the browser's page cache: a restored page
+    # would send a new text with the client id of one already sent (a retry, so dropped).
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/chat")
@@ -98,9 +107,13 @@ def conversation(conversation_id: int):
 
 
 def _refused(form: MessageForm, conversation_id: int, exc: DomainError):
-    # The page again with the refusal on top and the typed text in the composer.
-    flash(exc.message, "error")
-    response = _page(conversation_id, form=form, status=exc.status)
+    # The page again with the refusal on top and the typed text in the composer; or, for a
+    # conversation the person cannot read, the 404 page. This also runs inside the error
+    # handlers (refused_page), where an exception raised would become a 500.
+    try:
+        response = _page(conversation_id, form=form, status=exc.status, refusal=exc.message)
+    except NotFound as not_found:
+        return handle_domain_error(not_found)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -115,10 +128,17 @@ def send_message(conversation_id: int):
     service, the same events), then show the conversation again (303); a refused send
     shows the page again with the reason and the text kept (its 4xx status)."""
     form = MessageForm()
+    body = form.body.data or ""
     try:
-        services.send_message(current_user, conversation_id, form.body.data or "", form.client_id.data)
+        sent = services.send_message(current_user, conversation_id, body, form.client_id.data)
     except DomainError as exc:
         return _refused(form, conversation_id, exc)
+    if not sent.created and sent.message.get("body") != body:
+        # The client id of a message already sent, with other text: a page kept from before
+        # that send (Back). Taken as a retry, the new text would be dropped unseen.
+        form.client_id.data = new_client_id()
+        return _refused(form, conversation_id, Conflict(_(
+            "This page was out of date, so your message was not sent. Check it and send it again.")))
     return redirect(url_for("chat.conversation", conversation_id=conversation_id), 303)
 
 

@@ -9,6 +9,7 @@ from blueprints.friends.forms import FriendRequestForm
 from blueprints.friends.presence import friends_online_first
 from core.errors import DomainError
 from core.ratelimit import action_limit, friend_request_limit, refused_page
+from core.typed import typed_form
 from core.views import render_form
 
 
@@ -40,7 +41,7 @@ def _outcome_message(outcome: str) -> str:
 
 
 @bp.route("/friends/requests", methods=["POST"])
-@refused_page(lambda exc: _page(FriendRequestForm(), exc))
+@refused_page(lambda exc: _page(FriendRequestForm(typed_form()), exc))
 @login_required
 @friend_request_limit()
 def send_request():

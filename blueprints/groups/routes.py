@@ -11,7 +11,8 @@ from blueprints.groups.forms import AddMembersForm, CreateGroupForm
 from blueprints.groups.payloads import invite_url
 from core.errors import DomainError
 from core.forms import ActionForm
-from core.ratelimit import action_limit
+from core.ratelimit import action_limit, refused_page
+from core.typed import typed_form
 from core.views import render_form
 
 
@@ -63,11 +64,13 @@ def _index_page(form: CreateGroupForm | None = None, exc: DomainError | None = N
 
 
 @bp.route("/groups", methods=["POST"])
+@refused_page(lambda exc: _index_page(CreateGroupForm(typed_form()), exc))
 @login_required
 @action_limit()
 def create():
     """Create a group without JavaScript (as the API does), then open its page (303); a
-    refusal shows the groups page again with the reason and what was typed."""
+    refusal (the service's, a NUL character, the action limit) shows the groups page again
+    with the reason and what was typed."""
     form = CreateGroupForm()
     if not form.validate():
         return _index_page(form)
