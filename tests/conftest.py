@@ -82,6 +82,14 @@ def mailbox(mailbox_server):
     return mailbox_server
 
 
+def drop_schema(schema: str) -> None:
+    """Drop a test's PostgreSQL schema once this process's push thread is done with it: a
+    message's notification may still be reading it (a DROP under a running read deadlocks)."""
+    push_sender.flush(5.0)
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(params=BACKENDS)
 def database(request, tmp_path):
     """(SQLAlchemy URL, engine options) of an empty database for one test."""
@@ -93,8 +101,7 @@ def database(request, tmp_path):
         conn.execute(f"CREATE SCHEMA {schema}")
     url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     yield url, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    drop_schema(schema)
 
 
 @pytest.fixture
@@ -107,8 +114,7 @@ def pg_database(tmp_path):
         conn.execute(f"CREATE SCHEMA {schema}")
     url = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     yield url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_size": 1, "max_overflow": 0}
-    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    drop_schema(schema)
 
 
 @pytest.fixture
