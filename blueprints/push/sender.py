@@ -41,6 +41,7 @@ from realtime.events import MESSAGE_CREATED
 
 log = logging.getLogger("parley.push")
 
+KINDS = "parley.push.kinds"  # app.extensions key: {conversation id: its direct_key, None for a group}
 KINDS_KEPT = 10_000  # conversations whose kind each process remembers (a kind never changes)
 GONE = (404, 410)  # a push service's answer for a subscription that no longer exists (RFC 8030 §7.3)
 
@@ -124,16 +125,29 @@ def flush(timeout: float = 10.0) -> bool:
 
 def queue_committed(events: list, _control_messages: list) -> None:
     """The commit pipeline's step (core/hooks.py): hand the message.created events of a
-    commit to this process's sender. No query, no I/O; nothing when there are none."""
-    created = [event for event in events if event.type == MESSAGE_CREATED]
-    if created and current_app:
+    commit that may concern someone to this process's sender. No query, no I/O; nothing
+    when there are none (a group's message mentioning nobody, once the group is known)."""
+    if not current_app:
+        return
+    kinds = current_app.extensions.get(KINDS)
+    created = [event for event in events if event.type == MESSAGE_CREATED and _may_notify(event, kinds)]
+    if created:
         queue().put(current_app._get_current_object(), created)
+
+
+def _may_notify(event, kinds: dict | None) -> bool:
+    # Mentions notify in any conversation; otherwise only a direct conversation's messages do,
+    # and a conversation this process has not looked up yet may be one.
+    message = event.data["message"]
+    if message.get("mentions") or message.get("mention_all"):
+        return True
+    return kinds is None or kinds.get(event.conversation_id, "") is not None
 
 
 def _direct_key(conversation_id: int) -> str | None:
     """The direct_key of a direct conversation, None for a group: remembered per app (a
     conversation's kind never changes), so a group's messages cost one query per process."""
-    kinds: OrderedDict = current_app.extensions.setdefault("parley.push.kinds", OrderedDict())
+    kinds: OrderedDict = current_app.extensions.setdefault(KINDS, OrderedDict())
     if conversation_id not in kinds:
         row = db.session.execute(select(Conversation.kind, Conversation.direct_key)
                                  .where(Conversation.id == conversation_id)).first()
