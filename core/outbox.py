@@ -47,7 +47,9 @@ class Job:
 class Outbox:
     """Jobs waiting in one process, done in order by one sender started on the first `put`."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "parley-outbox", logger: logging.Logger = log) -> None:
+        self.name = name  # its sender thread's
+        self.log = logger  # where failures are written
         self._jobs: deque[Job] = deque()
         self._changed = threading.Condition()
         self._unfinished = 0  # queued plus the one being done
@@ -59,8 +61,7 @@ class Outbox:
             self._jobs.append(job)
             self._unfinished += 1
             if self._sender is None or not self._sender.is_alive():
-                self._sender = threading.Thread(target=self._send_forever, name="parley-outbox",
-                                                daemon=True)
+                self._sender = threading.Thread(target=self._send_forever, name=self.name, daemon=True)
                 self._sender.start()
             self._changed.notify_all()
 
@@ -88,14 +89,14 @@ class Outbox:
                     self._changed.wait()
                 job = self._jobs.popleft()
             try:
-                _do(job)
+                _do(job, self.log)
             finally:
                 with self._changed:
                     self._unfinished -= 1
                     self._changed.notify_all()
 
 
-def _do(job: Job) -> None:
+def _do(job: Job, log: logging.Logger) -> None:
     for attempt in range(1, job.attempts + 1):
         try:
             job.run()
@@ -111,41 +112,59 @@ def _do(job: Job) -> None:
         time.sleep(job.delay * 2 ** (attempt - 1))
 
 
-_outbox: Outbox | None = None
-_owner_pid: int | None = None
-_create_lock = threading.Lock()
+class ProcessOutbox:
+    """One Outbox per process, made on first use: a forked child (a gunicorn worker) starts
+    its own. `name` names its sender thread; failures go to `logger` (by default "parley.mail")."""
+
+    def __init__(self, name: str, logger: logging.Logger = log) -> None:
+        self.name = name
+        self.logger = logger
+        self._outbox: Outbox | None = None
+        self._owner_pid: int | None = None
+        self._create_lock = threading.Lock()
+
+    def _here(self) -> Outbox | None:
+        return self._outbox if self._owner_pid == os.getpid() else None
+
+    def put(self, job: Job) -> None:
+        """Queue `job` in this process's outbox and return at once."""
+        with self._create_lock:
+            if self._here() is None:
+                self._outbox, self._owner_pid = Outbox(self.name, self.logger), os.getpid()
+                atexit.register(self._flush_at_exit, self._outbox)
+            box = self._outbox
+        box.put(job)
+
+    def flush(self, timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:
+        """Wait up to `timeout` seconds for this process's queued jobs; return whether none is
+        left (True at once when nothing was ever queued)."""
+        box = self._here()
+        return True if box is None else box.flush(timeout)
+
+    def pending(self) -> int:
+        """How many jobs this process has queued and not yet done or given up."""
+        box = self._here()
+        return 0 if box is None else box.pending()
+
+    def _flush_at_exit(self, box: Outbox) -> None:
+        if box is self._here() and not box.flush(EXIT_FLUSH_TIMEOUT):
+            self.logger.error("%d queued job(s) were not done before this process ended", box.pending())
 
 
-def _current() -> Outbox:
-    # One outbox per process: a forked child (a gunicorn worker) starts its own.
-    global _outbox, _owner_pid
-    with _create_lock:
-        if _outbox is None or _owner_pid != os.getpid():
-            _outbox, _owner_pid = Outbox(), os.getpid()
-            atexit.register(_flush_at_exit, _outbox)
-        return _outbox
+_mail = ProcessOutbox("parley-outbox")
 
 
 def put(job: Job) -> None:
-    """Queue `job` in this process's outbox and return at once."""
-    _current().put(job)
+    """Queue `job` in this process's mail outbox and return at once."""
+    _mail.put(job)
 
 
 def flush(timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:
-    """Wait up to `timeout` seconds for this process's queued jobs; return whether none is
-    left (True at once when nothing was ever queued)."""
-    if _outbox is None or _owner_pid != os.getpid():
-        return True
-    return _outbox.flush(timeout)
+    """Wait up to `timeout` seconds for this process's queued mail jobs; return whether none
+    is left (True at once when nothing was ever queued)."""
+    return _mail.flush(timeout)
 
 
 def pending() -> int:
-    """How many jobs this process has queued and not yet done or given up."""
-    if _outbox is None or _owner_pid != os.getpid():
-        return 0
-    return _outbox.pending()
-
-
-def _flush_at_exit(box: Outbox) -> None:
-    if box is _outbox and _owner_pid == os.getpid() and not box.flush(EXIT_FLUSH_TIMEOUT):
-        log.error("%d queued mail(s) were not sent before this process ended", box.pending())
+    """How many mail jobs this process has queued and not yet done or given up."""
+    return _mail.pending()

@@ -2,7 +2,7 @@
 
 After COMMIT, the commit pipeline hands this process's queue the message.created events just
 committed (`queue_committed`: a filter and an append, core/hooks.py). One sender thread per
-process (a greenlet under gevent's patching, started by the first put, as core/outbox.py's)
+process (core/outbox.py's ProcessOutbox, its own: a greenlet under gevent's patching)
 takes them in order and, per message, decides from memory whom it may concern: a direct
 conversation's other person; in a group only the people the message mentions (a group message
 that mentions nobody costs nothing more; a conversation's kind is read once per process).
@@ -20,9 +20,8 @@ that committed the message sends, so no notification is sent twice however many 
 import json
 import logging
 import os
-import threading
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
+from functools import partial
 
 import requests
 from flask import Flask, current_app
@@ -34,6 +33,7 @@ from blueprints.push.keys import vapid
 from blueprints.push.notices import notice
 from blueprints.push.services import check_endpoint
 from core.errors import DomainError
+from core.outbox import Job, ProcessOutbox
 from core.timeutil import utcnow
 from extensions import db
 from models import Block, Conversation, Membership, PushSubscription, User, UserSession
@@ -46,81 +46,33 @@ KINDS_KEPT = 10_000  # conversations whose kind each process remembers (a kind n
 GONE = (404, 410)  # a push service's answer for a subscription that no longer exists (RFC 8030 §7.3)
 
 
-class PushQueue:
-    """Committed message events waiting in one process, handled in order by one sender
-    started on the first `put`."""
+def _deliver_all(app: Flask, events: list) -> None:
+    # One job of the push outbox: the notifications of one commit's messages, in order.
+    with app.app_context():
+        try:
+            for event in events:
+                deliver(event.conversation_id, event.data["message"], _http())
+        finally:
+            db.session.remove()
 
-    def __init__(self) -> None:
-        self._items: deque[tuple[Flask, list]] = deque()
-        self._changed = threading.Condition()
-        self._unfinished = 0
-        self._sender: threading.Thread | None = None
 
-    def put(self, app: Flask, events: list) -> None:
-        """Queue `events` (PendingEvents of `app`) and return at once."""
-        with self._changed:
-            self._items.append((app, events))
-            self._unfinished += 1
-            if self._sender is None or not self._sender.is_alive():
-                self._sender = threading.Thread(target=self._send_forever, name="parley-push", daemon=True)
-                self._sender.start()
-            self._changed.notify_all()
+_pushes = ProcessOutbox("parley-push", log)
+_sessions: dict[int, requests.Session] = {}  # process id -> the push thread's HTTP session
 
-    def flush(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds until everything queued is sent (or given up); return
-        whether the queue is empty."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while self._unfinished:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-        return True
 
-    def _send_forever(self) -> None:
-        session = requests.Session()
+def _http() -> requests.Session:
+    # Only this process's push thread posts, so one session (keep-alive to each push service).
+    session = _sessions.get(os.getpid())
+    if session is None:
+        session = _sessions[os.getpid()] = requests.Session()
         session.max_redirects = 0  # a push service never redirects; following one would leave the allowed hosts
-        while True:
-            with self._changed:
-                while not self._items:
-                    self._changed.wait()
-                app, events = self._items.popleft()
-            try:
-                with app.app_context():
-                    try:
-                        for event in events:
-                            deliver(event.conversation_id, event.data["message"], session)
-                    finally:
-                        db.session.remove()
-            except Exception:  # noqa: BLE001 - the sender must outlive any one message
-                log.exception("push notifications of %d message(s) failed", len(events))
-            finally:
-                with self._changed:
-                    self._unfinished -= 1
-                    self._changed.notify_all()
-
-
-_queue: PushQueue | None = None
-_owner_pid: int | None = None
-_create_lock = threading.Lock()
-
-
-def queue() -> PushQueue:
-    """This process's queue (a forked worker starts its own)."""
-    global _queue, _owner_pid
-    with _create_lock:
-        if _queue is None or _owner_pid != os.getpid():
-            _queue, _owner_pid = PushQueue(), os.getpid()
-        return _queue
+    return session
 
 
 def flush(timeout: float = 10.0) -> bool:
     """Wait up to `timeout` seconds for this process's queued notifications; True when none
     is left (at once when nothing was queued)."""
-    if _queue is None or _owner_pid != os.getpid():
-        return True
-    return _queue.flush(timeout)
+    return _pushes.flush(timeout)
 
 
 def queue_committed(events: list, _control_messages: list) -> None:
@@ -132,7 +84,8 @@ def queue_committed(events: list, _control_messages: list) -> None:
     kinds = current_app.extensions.get(KINDS)
     created = [event for event in events if event.type == MESSAGE_CREATED and _may_notify(event, kinds)]
     if created:
-        queue().put(current_app._get_current_object(), created)
+        _pushes.put(Job(run=partial(_deliver_all, current_app._get_current_object(), created),
+                        label=f"push notifications of {len(created)} message(s)", attempts=1))
 
 
 def _may_notify(event, kinds: dict | None) -> bool:
