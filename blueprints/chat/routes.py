@@ -74,9 +74,10 @@ def _page(conversation_id: int | None, focus: int | None = None, form: MessageFo
         flash(refusal, "error")
     config = current_app.config
     response = make_response(render_template(
-        "chat/index.html", form=form or MessageForm(), conversations=conversations, current=current, messages=messages,
-        sent_at=sent_at, people=people, mentionable=mentionable, mention_all=mention_all, cursor=cursor, page_size=PAGE_MESSAGES,
-        picker_emoji=picker_emoji, focus=focus, files_client_id=new_client_id(), blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
+        "chat/index.html", form=form or MessageForm(), conversations=conversations, current=current,
+        messages=messages, sent_at=sent_at, people=people, mentionable=mentionable, mention_all=mention_all,
+        cursor=cursor, page_size=PAGE_MESSAGES, picker_emoji=picker_emoji, focus=focus,
+        files_client_id=new_client_id(), blocked=blocked_ids(current_user.id), pins=pins, can_pin=can_pin,
         upload_limits={"image": config["IMAGE_MAX_BYTES"], "file": config["FILE_MAX_BYTES"]},
         recall_window=config["RECALL_WINDOW"],
         # Whose coming online the page tells (static/js/online-notice.js): {id: nickname}.
