@@ -35,8 +35,9 @@ def test_two_friends_chat_live_both_ways(chat_server, chat_page):
     expect(alice_page.locator("#messages .message").last).to_contain_text("Hi")
     screenshot(alice_page, "chat")
 
-    # Enter sends, Shift+Enter adds a line.
+    # Enter sends, Shift+Enter adds a line, as the composer says.
     box = alice_page.locator("#composer-text")
+    expect(box).to_have_attribute("placeholder", "Write a message… (Enter sends, Shift+Enter adds a line)")
     box.fill("line one")
     box.press("Shift+Enter")
     box.press_sequentially("line two")

@@ -38,6 +38,8 @@ def test_main_actions_work_with_javascript_off(browser, live_server):
         alice.goto("/chat")
         alice.locator("#conversation-list").get_by_role("link", name="Bob").click()
         expect(alice.locator("[data-testid=noscript-note]")).to_contain_text("Live updates need JavaScript")
+        # Without the script Enter adds a line: the composer promises nothing about keys.
+        expect(alice.locator("#composer-text")).to_have_attribute("placeholder", "Write a message…")
         alice.locator("#composer-text").fill("Hello without scripts")
         alice.locator("#composer button[type=submit]").click()
         messages = alice.locator("[data-testid=nojs-messages]")

@@ -41,6 +41,7 @@ export class Composer {
 
   wire() {
     const { form, box, state, drafts } = this;
+    box.placeholder = box.dataset.keysHint; // the keys work only with this script (the page says less without it)
     drafts.restore(state.conversationId, box);
     const keep = () => drafts.save(state.conversationId, box.value);
     box.addEventListener('input', keep);
