@@ -20,6 +20,7 @@ from tests.support.apps import make_app
 from tests.support.login import quick_client
 from tests.support.pages import post_profile, section
 from tests.support.push import PushService, b64url
+from tests.support.uploads import image_bytes, noise, uploaded
 
 
 @pytest.fixture
@@ -87,6 +88,18 @@ def test_a_direct_message_notifies_the_other_persons_device_without_its_text_unl
     settled(push_service)
     assert len(bobs_phone.received) == 2, "an unsubscribed device got a notification"
     assert alices_laptop.received == [], "the sender was notified of her own messages"
+
+
+def test_a_previewed_notification_of_an_image_or_file_says_what_it_is(as_, direct, push_service):
+    bobs_phone = push_service.device("bob-phone")
+    subscribe(as_("bob"), bobs_phone)
+    client, headers = as_("bob")
+    client.put(f"{API}/push/settings", json={"previews": True}, headers=headers)
+
+    uploaded(as_("alice"), direct, image_bytes(), "view.png", caption="From the top")
+    uploaded(as_("alice"), direct, b"PK\x03\x04" + noise(100), "route.zip", content_type="application/zip")
+    # As the conversation list previews them.
+    assert [n["body"] for n in bobs_phone.wait_for(2)] == ["[Image] From the top", "[File] route.zip"]
 
 
 def test_a_muted_direct_conversation_notifies_nobody(as_, direct, push_service):

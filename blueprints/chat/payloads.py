@@ -120,17 +120,26 @@ def reaction_summaries(message_ids: list[int]) -> dict[int, list[dict]]:
 
 def preview(message: Message) -> str:
     """A one-line summary of a message for the conversation list (at most 120 characters)."""
-    if message.recalled_at is not None:
+    attachment = message.attachment
+    return summary(message.kind, message.body, message.recalled_at is not None,
+                   {"name": attachment.name, "duration": attachment.duration} if attachment else None)
+
+
+def summary(kind: str, body: str, recalled: bool, attachment: dict | None, limit: int | None = 120) -> str:
+    """What a message says in one line: its text, or "[Image] <caption>", "[File] <name>",
+    "[Voice] m:ss", "[Recalled]"; `attachment` has the "name" and "duration" (seconds) of
+    Attachment.to_json, or is None; at most `limit` characters (None: all)."""
+    attachment = attachment or {}
+    if recalled:
         return _("[Recalled]")
-    if message.kind == "image":
-        return (_("[Image]") + " " + message.body)[:120].strip()
-    if message.kind == "file":
-        name = message.attachment.name if message.attachment else ""
-        return (_("[File]") + " " + name)[:120]
-    if message.kind == "voice":
-        seconds = round(message.attachment.duration or 0) if message.attachment else 0
+    if kind == "image":
+        return (_("[Image]") + " " + body)[:limit].strip()
+    if kind == "file":
+        return (_("[File]") + " " + (attachment.get("name") or ""))[:limit]
+    if kind == "voice":
+        seconds = round(attachment.get("duration") or 0)
         return f"{_('[Voice]')} {seconds // 60}:{seconds % 60:02d}"
-    return message.body[:120]
+    return body[:limit]
 
 
 def favorited_message_ids(user_id: int, message_ids: list[int]) -> set[int]:

@@ -4,11 +4,9 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from blueprints.chat.payloads import summary
+
 TEXT_MAX = 200  # characters of a message a notification shows (push payloads hold ~4 KB)
-
-
-def _kind_label(kind: str) -> str:
-    return {"image": _("[Image]"), "file": _("[File]"), "voice": _("[Voice]")}.get(kind, "")
 
 
 def _shortened(text: str) -> str:
@@ -30,7 +28,8 @@ def notice(message: dict, url: str, group_name: str | None, mentioned: bool, pre
     with force_locale(locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]):
         title = _("%(sender)s in %(group)s", sender=sender, group=group_name) if group_name else sender
         if previews:
-            body = _shortened(message.get("body") or "") or _kind_label(message.get("kind", ""))
+            body = _shortened(summary(message.get("kind", "text"), message.get("body") or "", False,
+                                      message.get("attachment"), limit=None))
         else:
             body = _("You were mentioned") if mentioned else _("New message")
     return {"conversation_id": conversation_id, "message_id": message["id"], "title": title, "body": body,
