@@ -1,6 +1,6 @@
 // The friends page: add-friend dialog, friend filter, and the delete-friend row menu.
 import { api } from './api.js';
-import { announce, clearFormErrors, confirmAction, filterList, rowMenus, showFormErrors } from './ui.js';
+import { announce, clearFormErrors, confirmAction, fill, filterList, rowMenus, showFormErrors } from './ui.js';
 
 const text = document.getElementById('friend-messages').dataset;
 const dialog = document.getElementById('add-friend-dialog');
@@ -52,13 +52,13 @@ if (filter) filterList(filter, list);
 rowMenus(async (action, row) => {
   if (action !== 'delete-friend') return;
   const name = row.dataset.name;
-  if (!(await confirmAction(text.confirmDelete.replace('{name}', name), text.deleteLabel))) return;
+  if (!(await confirmAction(fill(text.confirmDelete, { name }), text.deleteLabel))) return;
   try {
     await api('DELETE', `/api/v1/friends/${row.dataset.userId}`);
     row.remove();
     const count = document.querySelector('#friends-heading > span');
     count.textContent = list.querySelectorAll('[data-user-id]').length;
-    announce(text.deleted.replace('{name}', name));
+    announce(fill(text.deleted, { name }));
   } catch (error) {
     announce(error.message, 'error');
   }

@@ -1,7 +1,7 @@
 // One group's page: add friends, quit; for the owner: rename, remove members, invite link, dissolve.
 import { api } from './api.js';
 import { checkedValues, wireDialogs } from './dialogs.js';
-import { announce, confirmAction, showFormErrors } from './ui.js';
+import { announce, confirmAction, fill, showFormErrors } from './ui.js';
 
 const text = document.getElementById('group-messages').dataset;
 const groupId = document.getElementById('group').dataset.groupId;
@@ -38,11 +38,11 @@ document.addEventListener('click', async (event) => {
   if (remove) {
     const row = remove.closest('[data-user-id]');
     const name = row.dataset.name;
-    if (!(await confirmAction(text.confirmRemove.replace('{name}', name), text.removeLabel))) return;
+    if (!(await confirmAction(fill(text.confirmRemove, { name }), text.removeLabel))) return;
     try {
       await api('DELETE', `${base}/members/${row.dataset.userId}`);
       row.remove();
-      announce(text.removed.replace('{name}', name));
+      announce(fill(text.removed, { name }));
     } catch (error) {
       announce(error.message, 'error');
     }

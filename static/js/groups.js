@@ -1,7 +1,7 @@
 // The groups page: filter, create-group dialog, and the quit-group row menu.
 import { api } from './api.js';
 import { checkedValues, wireDialogs } from './dialogs.js';
-import { announce, confirmAction, filterList, rowMenus, showFormErrors } from './ui.js';
+import { announce, confirmAction, fill, filterList, rowMenus, showFormErrors } from './ui.js';
 
 const text = document.getElementById('group-messages').dataset;
 const list = document.getElementById('group-list');
@@ -33,12 +33,12 @@ rowMenus(async (action, row) => {
   }
   if (action !== 'quit-group') return;
   const name = row.dataset.name;
-  if (!(await confirmAction(text.confirmQuit.replace('{name}', name), text.quitLabel))) return;
+  if (!(await confirmAction(fill(text.confirmQuit, { name }), text.quitLabel))) return;
   try {
     await api('POST', `/api/v1/groups/${row.dataset.groupId}/quit`);
     row.remove();
     document.querySelector('[data-group-count]').textContent = list.querySelectorAll('[data-group-id]').length;
-    announce(text.quitDone.replace('{name}', name));
+    announce(fill(text.quitDone, { name }));
   } catch (error) {
     announce(error.message, 'error');
   }

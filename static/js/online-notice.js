@@ -9,6 +9,8 @@
 //   notices.unfriended(userId);
 //   notices.renamed(user);          // a user brief with a new nickname
 
+import { fill } from './ui.js';
+
 const NOTICE_EVERY_MS = 5 * 60 * 1000; // a friend's notice repeats at most this often
 const NOTICE_SHOWN_MS = 5000; // then it fades out (parley.css, .toast)
 const STORE_KEY = 'parley.onlineNoticed'; // {user id: when last told, ms since the epoch}
@@ -39,7 +41,7 @@ export class OnlineNotices {
     told[userId] = now;
     this.remember(told, now);
     const name = this.friends.get(userId);
-    this.show(this.text.replace('{name}', () => name)); // a function: "$&" in a nickname stays as typed
+    this.show(fill(this.text, { name }));
   }
 
   befriended(user) { this.friends.set(user.id, user.nickname); }

@@ -119,3 +119,9 @@ export function clearFormErrors(form) {
   const top = form.querySelector('[data-form-error]');
   if (top) { top.hidden = true; top.textContent = ''; }
 }
+
+// The translated `template` with each {key} replaced by values[key], in one pass: a name that
+// holds "$&" or "{reason}" stays as typed (String.replace with a string would read either).
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}

@@ -18,6 +18,7 @@ import { api } from '../api.js';
 import { Drafts } from './drafts.js';
 import { NO_MENTIONS } from './mentions.js';
 import { attachUploads } from './upload.js';
+import { fill } from '../ui.js';
 
 const TYPING_PING_MS = 3000; // while typing, tell the others at most this often
 
@@ -109,7 +110,7 @@ export class Composer {
   showReply(quote) {
     this.quote = quote;
     const name = quote.sender ? quote.sender.nickname : '—';
-    this.replyBar.querySelector('[data-reply-label]').textContent = this.text.replyingTo.replace('{name}', name);
+    this.replyBar.querySelector('[data-reply-label]').textContent = fill(this.text.replyingTo, { name });
     this.messages.view.showQuoteLine(this.replyBar.querySelector('[data-reply-snippet]'), quote);
     this.replyBar.hidden = false;
     this.box.focus();

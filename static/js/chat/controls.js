@@ -9,7 +9,7 @@
 //   controls.showBlocked(user.id, true);        // block.created (false: block.deleted)
 
 import { api } from '../api.js';
-import { announce, confirmAction } from '../ui.js';
+import { announce, confirmAction, fill } from '../ui.js';
 import { redrawBlocked } from './blocked.js';
 
 export class Controls {
@@ -42,7 +42,7 @@ export class Controls {
             .catch((error) => announce(error.message, 'danger'));
           return;
         }
-        const question = this.text.blockConfirm.replace('{name}', blockButton.dataset.peerName);
+        const question = fill(this.text.blockConfirm, { name: blockButton.dataset.peerName });
         if (!(await confirmAction(question, this.text.block))) return;
         api('POST', '/api/v1/blocks', { user_id: peerId }).then(() => this.showBlocked(peerId, true))
           .catch((error) => announce(error.message, 'danger'));

@@ -8,6 +8,7 @@
 
 import { api } from '../api.js';
 import { actionText } from './message-marks.js';
+import { fill } from '../ui.js';
 
 export class Forwarder {
   // `messages` is the page's MessageList, `state` its ChatState, `bar` the "N chosen" bar
@@ -56,8 +57,7 @@ export class Forwarder {
     if (node) node.classList.toggle('chosen', on);
     this.messages.list.classList.toggle('choosing', this.chosen.size > 0);
     this.bar.hidden = this.chosen.size === 0;
-    this.bar.querySelector('[data-forward-count]').textContent = actionText().forwardChosen
-      .replace('{n}', this.chosen.size);
+    this.bar.querySelector('[data-forward-count]').textContent = fill(actionText().forwardChosen, { n: this.chosen.size });
   }
 
   stop() {

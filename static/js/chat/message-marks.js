@@ -9,6 +9,8 @@
 //   meta.append(...editedMark(message));
 //   bar.append(...moreActions(message, state));
 
+import { fill } from '../ui.js';
+
 const EDITABLE_KINDS = ['text', 'image', 'file']; // a voice message has no text to edit
 
 // The page's strings for these marks and actions (a dataset), read when first needed.
@@ -22,7 +24,7 @@ export function forwardedNode(message) {
   const line = document.createElement('p');
   line.className = 'message-forwarded muted';
   const from = message.forwarded.from ? message.forwarded.from.nickname : '—';
-  line.textContent = actionText().forwardedFrom.replace('{name}', from);
+  line.textContent = fill(actionText().forwardedFrom, { name: from });
   return line;
 }
 
@@ -34,7 +36,7 @@ export function editedMark(message) {
   mark.className = 'message-edited muted';
   mark.textContent = text.edited;
   const when = new Intl.DateTimeFormat(text.locale, { dateStyle: 'medium', timeStyle: 'short' });
-  mark.title = text.editedAt.replace('{time}', when.format(new Date(message.edited_at)));
+  mark.title = fill(text.editedAt, { time: when.format(new Date(message.edited_at)) });
   return [' ', mark];
 }
 

@@ -10,6 +10,7 @@ import { markBlocked } from './blocked.js';
 import { audioNode, formatDuration, isAudio } from './audio-view.js';
 import { editedMark, forwardedNode, moreActions } from './message-marks.js';
 import { foldToggle } from './message-density.js';
+import { fill } from '../ui.js';
 
 const THUMBNAIL_PX = 320; // the longer side of an image thumbnail (the server's size)
 const PREVIEW_CHARS = 120; // as long as the server's previews in the conversation list
@@ -70,7 +71,7 @@ export class MessageView {
       li.classList.add('recalled');
       const note = document.createElement('p');
       note.className = 'message-text muted';
-      note.textContent = mine ? text.recalledMine : text.recalled.replace('{name}', name.textContent);
+      note.textContent = mine ? text.recalledMine : fill(text.recalled, { name: name.textContent });
       main.append(note);
     } else {
       const forwarded = forwardedNode(message);

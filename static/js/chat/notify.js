@@ -6,6 +6,8 @@
 //   notifyMessage(message, text.mentionedYou, view.previewOf(message), { mention: true });
 
 // Show `button` while the browser has not asked yet; a click asks.
+import { fill } from '../ui.js';
+
 export function offerNotifications(button) {
   if (!button || !('Notification' in window) || Notification.permission !== 'default') return;
   button.hidden = false;
@@ -19,7 +21,7 @@ export function notifyMessage(message, title, preview, { mention = false } = {})
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   const name = message.sender ? message.sender.nickname : '';
   const tag = mention ? `m${message.id}` : `c${message.conversation_id}`;
-  const note = new Notification(title.replace('{name}', name), { body: preview, tag });
+  const note = new Notification(fill(title, { name }), { body: preview, tag });
   const url = mention ? `/chat/${message.conversation_id}?message=${message.id}` : `/chat/${message.conversation_id}`;
   note.onclick = () => { window.focus(); window.location.assign(url); };
 }

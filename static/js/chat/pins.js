@@ -11,6 +11,7 @@
 //   pins.update(message);                  // a message changed (edited): its pin's line
 
 import { api } from '../api.js';
+import { fill } from '../ui.js';
 
 export class PinnedBar {
   // `bar` is the pinned bar (null when no conversation is open), `template` the <template>
@@ -124,6 +125,6 @@ export class PinnedBar {
     toggle.hidden = count < 2;
     if (count < 2) this.bar.classList.remove('expanded');
     toggle.textContent = this.bar.classList.contains('expanded') ? this.text.pinsFewer
-      : this.text.pinsCount.replace('{n}', count);
+      : fill(this.text.pinsCount, { n: count });
   }
 }

@@ -9,6 +9,7 @@
 //   presence.close();          // this person left the open conversation: stop asking
 
 import { api } from '../api.js';
+import { fill } from '../ui.js';
 
 const TYPING_SHOWN_MS = 4000; // a typing ping comes every 3 s while they type: then it fades
 
@@ -29,7 +30,7 @@ export class Presence {
 
   showTyping(data) {
     if (data.conversation_id !== this.state.conversationId) return;
-    this.typingLine.textContent = this.text.typingOne.replace('{name}', data.user.nickname);
+    this.typingLine.textContent = fill(this.text.typingOne, { name: data.user.nickname });
     this.typist = data.user.id;
     window.clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.endTyping(data.user.id), TYPING_SHOWN_MS);
@@ -65,7 +66,7 @@ export class Presence {
     const answer = await api('GET', `/api/v1/conversations/${state.conversationId}/presence`);
     const online = new Set([...answer.online, state.me]); // this page is open: I am online
     if (counter) {
-      counter.textContent = text.online.replace('{n}', online.size);
+      counter.textContent = fill(text.online, { n: online.size });
       document.querySelectorAll('[data-member-id]').forEach((li) => {
         li.classList.toggle('online', online.has(Number(li.dataset.memberId)));
       });

@@ -11,6 +11,7 @@
 //   reactions.apply(event.data, true);      // reaction.added (false: reaction.removed)
 
 import { api } from '../api.js';
+import { fill } from '../ui.js';
 
 const REACTORS_SHOWN = 20; // the people a reaction names (payloads.REACTORS_SHOWN)
 
@@ -57,8 +58,8 @@ export class Reactions {
     chip.textContent = `${reaction.emoji} ${reaction.count}`;
     const names = reaction.users.map((user) => user.nickname).join(', ');
     const more = reaction.count - reaction.users.length;
-    chip.title = more > 0 ? this.text.reactedMore.replace('{names}', names).replace('{n}', more)
-      : this.text.reactedBy.replace('{names}', names);
+    chip.title = more > 0 ? fill(this.text.reactedMore, { names, n: more })
+      : fill(this.text.reactedBy, { names });
     return chip;
   }
 

@@ -8,6 +8,7 @@
 //   receipts.onRead(data);   // a read.updated event of someone else (handlers.js)
 
 import { api } from '../api.js';
+import { fill } from '../ui.js';
 
 const ASK_DELAY_MS = 200; // new own messages in a burst make one request
 const ASK_MAX = 100; // message ids per request (the server's RECEIPTS_MAX)
@@ -92,7 +93,7 @@ export class Receipts {
       const count = this.counts.get(id);
       const label = this.kind === 'direct'
         ? (id === lastRead ? this.text.read : '')
-        : (count && count.members ? this.text.readBy.replace('{n}', count.read).replace('{m}', count.members) : '');
+        : (count && count.members ? fill(this.text.readBy, { n: count.read, m: count.members }) : '');
       if (!label) { if (line) line.remove(); continue; }
       if (!line) line = this.lineFor(id, main);
       const button = line.querySelector('button');
@@ -131,7 +132,7 @@ export class Receipts {
     if (answer.not_sharing) {
       const note = document.createElement('p');
       note.className = 'muted';
-      note.textContent = this.text.notSharing.replace('{n}', answer.not_sharing);
+      note.textContent = fill(this.text.notSharing, { n: answer.not_sharing });
       panel.append(note);
     }
     line.append(panel);

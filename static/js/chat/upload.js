@@ -5,12 +5,7 @@
 //                   takeMentions });
 //   const { done, cancel } = uploadAttachment(conversationId, file, { caption, replyTo, mentioned, onProgress });
 import { ApiError, csrfToken } from '../api.js';
-
-// The translated `template` with each {key} replaced by values[key], in one pass: a file name
-// holding "$&" or "{reason}" stays as it is (a string replacement would read either).
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
-}
+import { fill } from '../ui.js';
 
 // Send `file` to conversation `conversationId` as an image or file message.
 // Returns { done, cancel }: `done` resolves with the stored message, or rejects with an

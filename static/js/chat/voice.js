@@ -7,6 +7,7 @@
 //   new VoiceRecorder({ conversationId, text, button, bar, list, onSent, takeReply }).wire();
 
 import { uploadAttachment } from './upload.js';
+import { fill } from '../ui.js';
 
 // Opus first (small, and what the server expects most), in Ogg where the browser makes it
 // (Firefox), else in WebM (Chromium); the browser's own choice when none is offered.
@@ -103,7 +104,7 @@ export class VoiceRecorder {
     });
     upload.done.then((message) => { row.remove(); this.onSent(message); }, (error) => {
       const again = error.retryable;
-      this.fail(this.text.voiceFailed.replace('{reason}', error.reason), row,
+      this.fail(fill(this.text.voiceFailed, { reason: error.reason }), row,
         again ? () => this.send(blob, clientId, row, replyTo) : null);
     });
   }
