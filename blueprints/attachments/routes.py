@@ -99,13 +99,10 @@ def _files_cost() -> int:
 def _file_client_ids(form_client_id: str | None, count: int) -> list[str | None]:
     # One client id per file, derived from the form's (its index named under it, uuid5), so the
     # same form sent twice is a retry of each file, as the API's client_id makes it.
-    if not form_client_id:
+    form_client_id = chat.clean_client_id(form_client_id)  # DomainError unless a UUID
+    if form_client_id is None:
         return [None] * count
-    try:
-        base = uuid.UUID(form_client_id)
-    except ValueError:
-        raise DomainError(_("client_id must be a UUID such as the browser's crypto.randomUUID() makes."),
-                          "client_id") from None
+    base = uuid.UUID(form_client_id)
     return [str(uuid.uuid5(base, str(index))) for index in range(count)]
 
 

@@ -9,7 +9,7 @@ class _FriendsField(SelectMultipleField):
     be added is the groups service's rule, so any whole numbers are taken here."""
 
     def pre_validate(self, form):
-        pass
+        """Take any ids: the groups service says which friends may be added."""
 
 
 class CreateGroupForm(FlaskForm):

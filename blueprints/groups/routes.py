@@ -87,9 +87,8 @@ def create():
 @action_limit()
 def quit_group(group_id: int):
     """Leave a group without JavaScript, then back to the groups page (303)."""
-    name = services.get_group(current_user, group_id).name
-    services.quit_group(current_user, group_id)
-    flash(_("You left %(name)s.", name=name), "success")
+    group = services.quit_group(current_user, group_id)
+    flash(_("You left %(name)s.", name=group.name), "success")
     return redirect(url_for("groups.index"), 303)
 
 

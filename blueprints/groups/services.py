@@ -203,9 +203,9 @@ def remove_member(owner: User, group_id: int, user_id: int) -> None:
     db.session.commit()
 
 
-def quit_group(user: User, group_id: int) -> None:
-    """`user` leaves the group. An owner's ownership passes to the member who joined
-    earliest; the last member leaving dissolves the group. Raises NotFound."""
+def quit_group(user: User, group_id: int) -> Conversation:
+    """`user` leaves the group, which is returned. An owner's ownership passes to the member
+    who joined earliest; the last member leaving dissolves the group. Raises NotFound."""
     group = get_group(user, group_id)
     _lock_members(group)
     stay = _membership(group.id, user.id)
@@ -214,7 +214,7 @@ def quit_group(user: User, group_id: int) -> None:
     others = [m for m, _u in members(group) if m.user_id != user.id]
     if not others:
         _dissolve(group, user)
-        return
+        return group
     new_owner = others[0].user_id if group.owner_id == user.id else group.owner_id
     event = send_event_on_commit(events.group_member_left(group.id, user.id, new_owner))
     if new_owner != group.owner_id:
@@ -223,6 +223,7 @@ def quit_group(user: User, group_id: int) -> None:
     group.owner_id = new_owner
     _leave(group, stay, event)
     db.session.commit()
+    return group
 
 
 def rename_group(owner: User, group_id: int, name: str) -> Conversation:

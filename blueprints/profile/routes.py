@@ -215,7 +215,7 @@ def change_receipts():
     form = _build("receipts", bound=True)
     if not form.validate():
         return _fail(form)
-    services.set_share_read_receipts(current_user, form.share.data)
+    services.change_settings(current_user, {"share_read_receipts": bool(form.share.data)})
     flash(_("Your read receipts setting is saved."), "success")
     return redirect(url_for("profile.profile") + "#receipts")
 

@@ -112,14 +112,6 @@ def set_locale(user: User, locale: str | None) -> None:
     db.session.commit()
 
 
-def set_share_read_receipts(user: User, share: bool) -> None:
-    """Turn sharing `user`'s read receipts on or off. Reciprocal: while off, nobody learns what
-    they have read (their read position moves record no event for senders and count in no
-    receipt) and they see nobody's receipts. Takes effect for moves and questions from now on."""
-    user.share_read_receipts = bool(share)
-    db.session.commit()
-
-
 SETTINGS = ("share_read_receipts", "online_notices", "timezone")  # what change_settings takes
 
 
@@ -127,8 +119,10 @@ def change_settings(user: User, changes: dict) -> None:
     """Apply `changes` ({name: value} for some of SETTINGS) to `user` in one transaction, all or
     none: `online_notices` (bool: a notice on their open pages when a friend comes online),
     `timezone` (an IANA name of core.timezones.zone_names; "" or None: the browser's),
-    `share_read_receipts` (as set_share_read_receipts). Raises DomainError (field "timezone")
-    for a zone name this server does not know."""
+    `share_read_receipts` (bool; reciprocal: while off, nobody learns what they have read -
+    their read position moves record no event for senders and count in no receipt - and they
+    see nobody's receipts, for moves and questions from now on). Raises DomainError (field
+    "timezone") for a zone name this server does not know."""
     changes = {name: changes[name] for name in SETTINGS if name in changes}
     if "timezone" in changes:
         changes["timezone"] = changes["timezone"] or None

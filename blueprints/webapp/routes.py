@@ -52,13 +52,14 @@ def service_worker():
     settings first: its version, the shell to precache, the offline page's URL."""
     static = Path(current_app.static_folder)
     shell = current_app.extensions.get("parley.webapp.shell")
-    if shell is None or current_app.debug:
-        shell = current_app.extensions["parley.webapp.shell"] = _shell(static)
-    files, version = shell
+    if shell is None or current_app.debug:  # read once per process (in debug, each time: edits show)
+        shell = current_app.extensions["parley.webapp.shell"] = (*_shell(static),
+                                                                 (static / WORKER).read_text(encoding="utf-8"))
+    files, version, worker = shell
     settings = {"version": version, "offline": url_for("webapp.offline"),
                 "icon": url_for("static", filename="img/icon-192.png"),
                 "shell": [url_for("static", filename=name) for name in files] + [url_for("webapp.offline")]}
-    script = f"self.PARLEY = {json.dumps(settings)};\n" + (static / WORKER).read_text(encoding="utf-8")
+    script = f"self.PARLEY = {json.dumps(settings)};\n" + worker
     return Response(script, mimetype="text/javascript",
                     headers={"Cache-Control": NO_CACHE, "Service-Worker-Allowed": url_for("main.index")})
 

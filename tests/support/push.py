@@ -105,7 +105,7 @@ class PushService:
                 self.end_headers()
 
             def log_message(self, *args):
-                pass
+                """Quiet: the tests read what arrived, not the server's request log."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
